@@ -1,0 +1,275 @@
+"""Numba kernels of the SENN cable: Frankenhaeuser–Huxley nodes, implicit time stepping.
+
+Pure functions on arrays; they write into preallocated outputs and trust their inputs (the
+validating wrapper is :mod:`coilsim.nerves.senn`). They import nothing else from coilsim except
+the numba options.
+
+Units inside the kernels (chosen so that the FH rate constants keep their published form):
+membrane potential ``v`` = depolarisation from rest in mV, time in ms, current densities in
+µA/cm², capacitance in µF/cm², conductances per nodal area in mS/cm², permeabilities times the
+Faraday constant in µA/cm² per mM (so ``P·F·GHK`` is µA/cm²), concentrations in mM.
+
+Time stepping (Hines' staggered scheme, as NEURON's ``secondorder`` Crank–Nicolson):
+
+* the gates live at half steps; ``x(t+dt/2)`` is advanced from ``x(t-dt/2)`` by the exact
+  exponential update with rates frozen at ``v(t)``: ``x ← x∞ + (x - x∞)·exp(-dt(α+β))``;
+* the potentials live at whole steps; with the new gates the ionic current is linearised about
+  ``v(t)`` and the cable equation is stepped by the θ-method (θ = ½: Crank–Nicolson, second
+  order; θ = 1: backward Euler). Unknown ``δ = v(t+dt) - v(t)``::
+
+      (C/dt + θ·dI/dv) δ - θ·G·Δδ = G·Δv + amplitude·w̄·G·Δv_e - I(v)
+
+  a tridiagonal system solved by the Thomas algorithm; ``Δ`` is the second difference along
+  the fibre with sealed ends (the end node sees one neighbour), ``G`` the axial conductance per
+  nodal area and ``w̄`` the waveform averaged over the step (exact charge per step).
+
+Rates and GHK factors come from a lookup table on a uniform voltage grid (linear
+interpolation) built by the same exact functions; outside the table the exact functions are
+evaluated directly, so no voltage is out of range.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._numba import njit
+
+# columns of the coefficient table: steady state and one-step decay factor per gate, then the
+# GHK factors and their derivatives (per mV) for sodium and potassium
+(T_MINF, T_MDEC, T_HINF, T_HDEC, T_NINF, T_NDEC, T_PINF, T_PDEC, T_GNA, T_DGNA, T_GK,
+ T_DGK) = range(12)
+N_TABLE_COLS = 12
+
+# entries of the constants vector
+(C_KU, C_VREST, C_NAO, C_NAI, C_KO, C_KI, C_PNA, C_PK, C_PP, C_GL, C_VL) = range(11)
+N_CONSTS = 11
+
+# kernel status codes
+STATUS_QUIET = 0       # stimulus over and every node back near rest: no action potential
+STATUS_AP = 1          # the detection node crossed the AP threshold
+STATUS_TIMEOUT = 2     # ran all steps without either
+
+
+@njit
+def vtrap(x, y):
+    """``x / (exp(x/y) - 1)``, continuous at ``x = 0`` (limit ``y``)."""
+    r = x / y
+    if r == 0.0:
+        return y
+    return x / math.expm1(r)
+
+
+@njit
+def fh_rates(v):
+    """Frankenhaeuser–Huxley rate constants (ms⁻¹) at depolarisation ``v`` (mV).
+
+    Returns ``(α_m, β_m, α_h, β_h, α_n, β_n, α_p, β_p)``.
+    """
+    return (0.36 * vtrap(22.0 - v, 3.0), 0.4 * vtrap(v - 13.0, 20.0),
+            0.1 * vtrap(v + 10.0, 6.0), 4.5 / (1.0 + math.exp((45.0 - v) / 10.0)),
+            0.02 * vtrap(35.0 - v, 10.0), 0.05 * vtrap(v - 10.0, 10.0),
+            0.006 * vtrap(40.0 - v, 10.0), 0.09 * vtrap(v + 25.0, 20.0))
+
+
+@njit
+def ghk_factor(u, ci, co):
+    """``g(u)·(ci·e^u - co)`` with ``g(u) = u/(e^u - 1)``, and its derivative in ``u``.
+
+    ``u = E·F/(R·T)`` with ``E`` the absolute membrane potential. Multiplied by ``P·F`` this is
+    the Goldman–Hodgkin–Katz current density ``P·E·F²/(RT)·(co - ci·e^u)/(1 - e^u)``.
+    """
+    eu = math.exp(u)
+    if abs(u) < 1e-4:
+        g = 1.0 - 0.5 * u + u * u / 12.0
+        dg = -0.5 + u / 6.0
+    else:
+        em1 = math.expm1(u)
+        g = u / em1
+        dg = (1.0 - g * eu) / em1
+    d = ci * eu - co
+    return g * d, dg * d + g * ci * eu
+
+
+@njit
+def node_coeffs(v, dt, c, out):
+    """Exact table row at depolarisation ``v`` (mV) for a step ``dt`` (ms); ``c``: constants."""
+    am, bm, ah, bh, an, bn, ap, bp = fh_rates(v)
+    s = am + bm
+    out[T_MINF] = am / s
+    out[T_MDEC] = math.exp(-dt * s)
+    s = ah + bh
+    out[T_HINF] = ah / s
+    out[T_HDEC] = math.exp(-dt * s)
+    s = an + bn
+    out[T_NINF] = an / s
+    out[T_NDEC] = math.exp(-dt * s)
+    s = ap + bp
+    out[T_PINF] = ap / s
+    out[T_PDEC] = math.exp(-dt * s)
+    ku = c[C_KU]
+    u = (v + c[C_VREST]) * ku
+    f, df = ghk_factor(u, c[C_NAI], c[C_NAO])
+    out[T_GNA] = f
+    out[T_DGNA] = df * ku
+    f, df = ghk_factor(u, c[C_KI], c[C_KO])
+    out[T_GK] = f
+    out[T_DGK] = df * ku
+
+
+@njit
+def build_table(v_lo, dv, dt, c, table):
+    """Fill ``table[i] = node_coeffs(v_lo + i·dv)``."""
+    for i in range(table.shape[0]):
+        node_coeffs(v_lo + i * dv, dt, c, table[i])
+
+
+@njit
+def steady_gates(v, out):
+    """Steady-state m, h, n, p at depolarisation ``v`` (mV) into ``out[0:4]``."""
+    am, bm, ah, bh, an, bn, ap, bp = fh_rates(v)
+    out[0] = am / (am + bm)
+    out[1] = ah / (ah + bh)
+    out[2] = an / (an + bn)
+    out[3] = ap / (ap + bp)
+
+
+@njit
+def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, theta,
+              table, v_lo, inv_dv, c, v_ap, detect, quiet_v, quiet_m, t_cross, rec, rec_every,
+              vmax):
+    """Integrate the cable from its current state; return ``(status, steps_run)``.
+
+    Parameters (kernel units, see the module docstring)
+    ----------
+    v : (N,) depolarisation at the current time (mV); updated in place.
+    gates : (N, 4) m, h, n, p half a step behind ``v``; updated in place (ignored where passive).
+    active : (N,) uint8, 1 = Frankenhaeuser–Huxley node, 0 = passive node (C and g_L only).
+    ga : axial conductance between neighbouring nodes per nodal area (mS/cm²).
+    cm : nodal capacitance (µF/cm²).
+    drive : (N,) ``ga·Δv_e`` per unit amplitude and unit waveform (µA/cm²), sealed ends.
+    wbar : (n_stim,) the waveform averaged over each step; zero drive after ``n_stim`` steps.
+    amplitude : multiplier of ``drive``.
+    dt : step (ms); ``n_steps``: the most steps to run; ``theta``: ½ CN, 1 backward Euler.
+    table, v_lo, inv_dv : coefficient table on ``v_lo + i/inv_dv``.
+    c : constants vector (``C_*`` indices).
+    v_ap : action-potential threshold (mV of depolarisation); ``detect``: detection node.
+    quiet_v, quiet_m : after the stimulus, stop as quiet when every ``|v| < quiet_v`` and
+        every active node's ``m < quiet_m``.
+    t_cross : (N,) out: first upward crossing time of ``v_ap`` (ms), -1 where none.
+    rec : (n_rec, N) out: ``v`` every ``rec_every`` steps starting with the initial state;
+        pass shape (0, N) to record nothing.
+    vmax : (N,) out: the largest ``v`` each node reached.
+    """
+    n = v.shape[0]
+    n_tab = table.shape[0]
+    n_stim = wbar.shape[0]
+    n_rec = rec.shape[0]
+    gl = c[C_GL]
+    vl = c[C_VL]
+    pna = c[C_PNA]
+    pk = c[C_PK]
+    pp = c[C_PP]
+    co = np.empty(N_TABLE_COLS)
+    cur = np.empty(n)
+    diag = np.empty(n)
+    rhs = np.empty(n)
+    cp = np.empty(n)
+    dp = np.empty(n)
+    off = -theta * ga
+    cdt = cm / dt
+    for i in range(n):
+        t_cross[i] = -1.0
+        vmax[i] = v[i]
+    if n_rec > 0:
+        for i in range(n):
+            rec[0, i] = v[i]
+    status = STATUS_TIMEOUT
+    k = 0
+    while k < n_steps:
+        # membrane currents with gates advanced to the half step
+        for i in range(n):
+            vi = v[i]
+            if active[i]:
+                x = (vi - v_lo) * inv_dv
+                if x >= 0.0 and x < n_tab - 1:
+                    j = int(x)
+                    f = x - j
+                    for q in range(N_TABLE_COLS):
+                        a = table[j, q]
+                        co[q] = a + f * (table[j + 1, q] - a)
+                else:
+                    node_coeffs(vi, dt, c, co)
+                mm = co[T_MINF] + (gates[i, 0] - co[T_MINF]) * co[T_MDEC]
+                hh = co[T_HINF] + (gates[i, 1] - co[T_HINF]) * co[T_HDEC]
+                nn = co[T_NINF] + (gates[i, 2] - co[T_NINF]) * co[T_NDEC]
+                pq = co[T_PINF] + (gates[i, 3] - co[T_PINF]) * co[T_PDEC]
+                gates[i, 0] = mm
+                gates[i, 1] = hh
+                gates[i, 2] = nn
+                gates[i, 3] = pq
+                wna = pna * mm * mm * hh + pp * pq * pq
+                wk = pk * nn * nn
+                cur[i] = wna * co[T_GNA] + wk * co[T_GK] + gl * (vi - vl)
+                didv = wna * co[T_DGNA] + wk * co[T_DGK] + gl
+            else:
+                cur[i] = gl * vi
+                didv = gl
+            nb = 2.0
+            if i == 0 or i == n - 1:
+                nb = 1.0
+            diag[i] = cdt + theta * (didv + ga * nb)
+        s = 0.0
+        if k < n_stim:
+            s = amplitude * wbar[k]
+        for i in range(n):
+            lap = 0.0
+            if i > 0:
+                lap += v[i - 1] - v[i]
+            if i < n - 1:
+                lap += v[i + 1] - v[i]
+            rhs[i] = ga * lap + s * drive[i] - cur[i]
+        # Thomas algorithm, constant off-diagonal
+        den = diag[0]
+        cp[0] = off / den
+        dp[0] = rhs[0] / den
+        for i in range(1, n):
+            den = diag[i] - off * cp[i - 1]
+            cp[i] = off / den
+            dp[i] = (rhs[i] - off * dp[i - 1]) / den
+        t0 = k * dt
+        hit = False
+        # back substitution and per-node bookkeeping
+        dnext = dp[n - 1]
+        for i in range(n - 1, -1, -1):
+            if i < n - 1:
+                dnext = dp[i] - cp[i] * dnext
+            vold = v[i]
+            vnew = vold + dnext
+            v[i] = vnew
+            if vnew > vmax[i]:
+                vmax[i] = vnew
+            if vold < v_ap and vnew >= v_ap and t_cross[i] < 0.0:
+                t_cross[i] = t0 + dt * (v_ap - vold) / (vnew - vold)
+                if i == detect:
+                    hit = True
+        k += 1
+        if n_rec > 0 and k % rec_every == 0:
+            r = k // rec_every
+            if r < n_rec:
+                for i in range(n):
+                    rec[r, i] = v[i]
+        if hit:
+            status = STATUS_AP
+            break
+        if k >= n_stim:
+            quiet = True
+            for i in range(n):
+                if abs(v[i]) >= quiet_v or (active[i] and gates[i, 0] >= quiet_m):
+                    quiet = False
+                    break
+            if quiet:
+                status = STATUS_QUIET
+                break
+    return status, k
