@@ -15,3 +15,6 @@ from .errors import (CoilFileError, CoilsimError, CoilsimTypeError, CoilsimValue
 from .coils.conductor import Conductor
 from .coils import (Coil, circular_coil, figure_eight_coil, helix_coil, list_coils, load_coil,
                     racetrack_coil, spiral_coil)
+from . import analytic, pulses
+from .pulses import Pulse, Stimulator
+from .nerves import senn_threshold

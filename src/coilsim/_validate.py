@@ -10,8 +10,14 @@ import numpy as np
 from .errors import CoilsimTypeError, CoilsimValueError
 
 
-def as_points(points, name: str = "points") -> np.ndarray:
-    """Return ``points`` as a float64 array of shape ``(..., 3)``; finite values required."""
+#: largest coordinate accepted, m: far beyond any coil problem, well inside float64 range for
+#: the squared and fourth-power distances the kernels form
+MAX_COORD = 1e9
+
+
+def as_points(points, name: str = "points", max_coord: float | None = None) -> np.ndarray:
+    """Return ``points`` as a float64 array of shape ``(..., 3)``; finite values required,
+    and coordinates within ``max_coord`` (m) when given."""
     try:
         arr = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -20,6 +26,9 @@ def as_points(points, name: str = "points") -> np.ndarray:
         raise CoilsimTypeError(f"{name} must have shape (..., 3) (x, y, z in metres); got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise CoilsimValueError(f"{name} contains NaN or inf; pass finite coordinates in metres")
+    if max_coord is not None and arr.size and np.abs(arr).max() > max_coord:
+        raise CoilsimValueError(
+            f"{name} has coordinates beyond {max_coord:g} m; coordinates are in metres (SI)")
     return arr
 
 

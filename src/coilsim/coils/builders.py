@@ -15,11 +15,21 @@ from .coil import Coil
 #: exp(-2π d/ℓ); ℓ = 0.5 mm keeps a circle within 1e-6 (DESIGN error) at d ≥ 1 mm.
 DEFAULT_SEGMENT_LENGTH = 0.5e-3
 MIN_SEGMENTS_PER_TURN = 32
+#: most vertices one builder call may create (a guard against unit mistakes, e.g. mm as m)
+MAX_VERTICES = 2_000_000
 
 
-def default_segments(radius: float) -> int:
+def _count(n_total: float, what: str) -> int:
+    if not n_total <= MAX_VERTICES:
+        raise CoilsimValueError(
+            f"{what} would need {n_total:.3g} vertices (limit {MAX_VERTICES}); check the units (m) "
+            "or pass a smaller segments_per_turn")
+    return int(n_total)
+
+
+def default_segments(radius: float) -> float:
     """Default segments per turn for a circle of ``radius`` (m)."""
-    return max(MIN_SEGMENTS_PER_TURN, int(math.ceil(2 * math.pi * radius / DEFAULT_SEGMENT_LENGTH)))
+    return max(MIN_SEGMENTS_PER_TURN, math.ceil(2 * math.pi * radius / DEFAULT_SEGMENT_LENGTH))
 
 
 def area_scale(n: int) -> float:
@@ -41,7 +51,7 @@ def _polygon_scale(polygon: str, n: int) -> float:
 
 def circle_vertices(radius: float, n: int | None = None, polygon: str = "area") -> np.ndarray:
     """(n, 3) vertices of a counter-clockwise circle of ``radius`` (m) in z = 0."""
-    n = default_segments(radius) if n is None else positive_int(n, "segments_per_turn", 3)
+    n = _count(default_segments(radius) if n is None else positive_int(n, "segments_per_turn", 3), "segments_per_turn")
     th = 2 * math.pi * np.arange(n) / n
     r = radius * _polygon_scale(polygon, n)
     return np.column_stack([r * np.cos(th), r * np.sin(th), np.zeros(n)])
@@ -63,8 +73,8 @@ def circular_coil(radius, turns=1, conductor=("round", 1e-3), segments_per_turn=
 
 def _spiral(inner, outer, turns, segments_per_turn, polygon):
     """Archimedean spiral from inner to outer radius, counter-clockwise, in z = 0."""
-    n_turn = default_segments(outer) if segments_per_turn is None else positive_int(segments_per_turn, "segments_per_turn", 3)
-    total = int(math.ceil(turns * n_turn))
+    n_turn = _count(default_segments(outer) if segments_per_turn is None else positive_int(segments_per_turn, "segments_per_turn", 3), "segments_per_turn")
+    total = _count(math.ceil(turns * n_turn), "turns × segments_per_turn")
     th = np.linspace(0.0, 2 * math.pi * turns, total + 1)
     r = inner + (outer - inner) * th / th[-1] if turns > 0 else np.full_like(th, inner)
     r = r * _polygon_scale(polygon, n_turn)
@@ -185,8 +195,8 @@ def helix_coil(radius, length, turns, conductor=("round", 1e-3), segments_per_tu
     radius = real_scalar(radius, "radius", positive=True)
     length = real_scalar(length, "length", positive=True)
     turns = _turns(turns)
-    n_turn = default_segments(radius) if segments_per_turn is None else positive_int(segments_per_turn, "segments_per_turn", 3)
-    total = int(math.ceil(turns * n_turn))
+    n_turn = _count(default_segments(radius) if segments_per_turn is None else positive_int(segments_per_turn, "segments_per_turn", 3), "segments_per_turn")
+    total = _count(math.ceil(turns * n_turn), "turns × segments_per_turn")
     th = np.linspace(0.0, 2 * math.pi * turns, total + 1)
     r = radius * _polygon_scale(polygon, n_turn)
     z = -length / 2 + length * th / th[-1]

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._validate import as_points, real_scalar, unit_vector
+from .._validate import MAX_COORD, real_scalar, unit_vector
 from ..constants import MU0_4PI
 from ..errors import CoilsimTypeError, CoilsimValueError
 from ..kernels.neumann import neumann_sum
@@ -62,6 +62,8 @@ def _check_wire(vertices, closed: bool, index: int) -> np.ndarray:
         raise CoilsimTypeError(f"{name} must be an (n, 3) array of vertices in metres; got shape {v.shape}")
     if not np.all(np.isfinite(v)):
         raise CoilsimValueError(f"{name} contains NaN or inf; vertices must be finite (m)")
+    if np.abs(v).max(initial=0.0) > MAX_COORD:
+        raise CoilsimValueError(f"{name} has vertices beyond {MAX_COORD:g} m; vertices are in metres (SI)")
     if closed and v.shape[0] > 2 and np.array_equal(v[0], v[-1]):
         v = v[:-1]  # a closed polyline may repeat its first vertex; drop the duplicate
     need = 3 if closed else 2

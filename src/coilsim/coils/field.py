@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_points
+from .._validate import MAX_COORD, as_points
 from ..constants import MU0_4PI
 from ..errors import CoilsimValueError
 from ..kernels import biot_savart as bs
@@ -46,7 +46,7 @@ def segments_field(points, seg: np.ndarray, *, want_a: bool = False, want_b: boo
 
     Returns ``(A, B)`` with ``None`` for the one not requested; each has the shape of points.
     """
-    pts = as_points(points)
+    pts = as_points(points, max_coord=MAX_COORD)
     shape = pts.shape
     flat = np.ascontiguousarray(pts.reshape(-1, 3))
     n = flat.shape[0]
