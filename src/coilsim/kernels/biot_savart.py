@@ -39,8 +39,8 @@ NSEG_ROWS = 18
 
 @njit(parallel=True)
 def b_fast(points, seg, out, flag):
-    """B at ``points`` (N,3) from all segments into ``out`` (N,3); ``flag[i] > 0`` marks points
-    inside some segment's conductor cylinder (their ``out`` row must be recomputed)."""
+    """B at ``points`` (N,3) from all segments into ``out`` (N,3); ``flag[i]`` counts the
+    segments whose conductor cylinder holds point i (rows with flag > 0 must be recomputed)."""
     n = points.shape[0]
     m = seg.shape[1]
     ax = seg[AX]; ay = seg[AY]; az = seg[AZ]
@@ -48,7 +48,7 @@ def b_fast(points, seg, out, flag):
     il2 = seg[INV_L2]; coef = seg[COEF]; rw2 = seg[RW2]
     for i in prange(n):
         px = points[i, 0]; py = points[i, 1]; pz = points[i, 2]
-        sx = 0.0; sy = 0.0; sz = 0.0; fl = -1.0
+        sx = 0.0; sy = 0.0; sz = 0.0; fl = 0.0
         for j in range(m):
             x1 = px - ax[j]; y1 = py - ay[j]; z1 = pz - az[j]
             x2 = px - bx[j]; y2 = py - by[j]; z2 = pz - bz[j]
@@ -63,7 +63,7 @@ def b_fast(points, seg, out, flag):
             den = p * (c2 if neg else (p + d))
             f = coef[j] * num / den
             sx += f * cx; sy += f * cy; sz += f * cz
-            fl = max(fl, rw2[j] - c2 * il2[j])
+            fl += 1.0 if c2 * il2[j] < rw2[j] else 0.0  # a count, not max: max blocks SIMD
         out[i, 0] = sx; out[i, 1] = sy; out[i, 2] = sz
         flag[i] = fl
 
@@ -79,7 +79,7 @@ def a_fast(points, seg, out, flag):
     ln = seg[LEN]; il2 = seg[INV_L2]; coef = seg[COEF]; rw2 = seg[RW2]
     for i in prange(n):
         px = points[i, 0]; py = points[i, 1]; pz = points[i, 2]
-        sx = 0.0; sy = 0.0; sz = 0.0; fl = -1.0
+        sx = 0.0; sy = 0.0; sz = 0.0; fl = 0.0
         for j in range(m):
             x1 = px - ax[j]; y1 = py - ay[j]; z1 = pz - az[j]
             x2 = px - bx[j]; y2 = py - by[j]; z2 = pz - bz[j]
@@ -98,7 +98,7 @@ def a_fast(points, seg, out, flag):
             inv = 1.0 / (den * q)
             g = log1p_sy(num * den * inv, 1.0 + num * q * inv)
             sx += g * ux[j]; sy += g * uy[j]; sz += g * uz[j]
-            fl = max(fl, rw2[j] - c2 * il2[j])
+            fl += 1.0 if c2 * il2[j] < rw2[j] else 0.0  # a count, not max: max blocks SIMD
         out[i, 0] = sx; out[i, 1] = sy; out[i, 2] = sz
         flag[i] = fl
 
@@ -115,7 +115,7 @@ def ab_fast(points, seg, out_a, out_b, flag):
     for i in prange(n):
         px = points[i, 0]; py = points[i, 1]; pz = points[i, 2]
         sax = 0.0; say = 0.0; saz = 0.0
-        sbx = 0.0; sby = 0.0; sbz = 0.0; fl = -1.0
+        sbx = 0.0; sby = 0.0; sbz = 0.0; fl = 0.0
         for j in range(m):
             x1 = px - ax[j]; y1 = py - ay[j]; z1 = pz - az[j]
             x2 = px - bx[j]; y2 = py - by[j]; z2 = pz - bz[j]
@@ -137,7 +137,7 @@ def ab_fast(points, seg, out_a, out_b, flag):
             sax += g * ux[j]; say += g * uy[j]; saz += g * uz[j]
             f = coef[j] * (r1 + r2) * w * q * inv
             sbx += f * cx; sby += f * cy; sbz += f * cz
-            fl = max(fl, rw2[j] - c2 * il2[j])
+            fl += 1.0 if c2 * il2[j] < rw2[j] else 0.0  # a count, not max: max blocks SIMD
         out_a[i, 0] = sax; out_a[i, 1] = say; out_a[i, 2] = saz
         out_b[i, 0] = sbx; out_b[i, 1] = sby; out_b[i, 2] = sbz
         flag[i] = fl
