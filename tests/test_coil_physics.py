@@ -168,3 +168,39 @@ def test_chunked_evaluation_matches_single_chunk(monkeypatch):
     ref = coil.B(p)
     monkeypatch.setattr(field, "CHUNK", 97)
     assert np.array_equal(coil.B(p), ref)
+
+
+def test_placed_maps_contact_point_and_axes():
+    coil = cs.figure_eight_coil(0.01, 0.03, 3, casing_offset=0.007)
+    center = np.array([0.01, 0.04, 0.12]); normal = np.array([0.0, 1.0, 0.0]); direction = np.array([0, 0, 1.0])
+    placed = coil.placed(center, normal, direction)
+    np.testing.assert_allclose(placed.contact_point, center, atol=1e-15)
+    np.testing.assert_allclose(placed.axis, normal, atol=1e-15)
+    np.testing.assert_allclose(placed.rotation[:, 0], direction, atol=1e-15)
+    # the field moves with the coil: own-frame point (x, y, z) -> center + R (x, y, z + offset)
+    p_own = np.array([[0.005, -0.01, -0.02]])
+    p_world = (p_own - [0, 0, -0.007]) @ placed.rotation.T + center
+    np.testing.assert_allclose(placed.B(p_world), coil.B(p_own) @ placed.rotation.T, rtol=1e-12, atol=1e-20)
+    # placement is absolute: placing twice equals placing once
+    np.testing.assert_allclose(placed.placed(center, normal, direction).polylines()[0], placed.polylines()[0])
+
+
+def test_magpylib_round_trip():
+    magpy = pytest.importorskip("magpylib")
+    coil = cs.figure_eight_coil(0.01, 0.03, 2, segments_per_turn=32)
+    back = cs.Coil.from_magpylib(coil.to_magpylib())
+    p = _fd_points()
+    assert field_error(back.B(p), coil.B(p)) <= 1e-13
+    circle = cs.Coil.from_magpylib(magpy.current.Circle(current=2.0, diameter=0.07))
+    from coilsim.analytic import loop_field
+    assert field_error(circle.B(p), loop_field(p, 0.035, current=2.0)) <= 1e-6
+
+
+def test_thermal_model_reads_a_real_coil():
+    from coilsim.pulses import CoilThermal
+    coil = cs.circular_coil(0.03, turns=10, conductor=("round", 1e-3))
+    th = CoilThermal.from_coil(coil, cooling=0.5)
+    # 10 turns of 2π·30 mm of 1 mm-radius copper at 20 °C, ρ = 1.724e-8 Ω·m (IACS)
+    r_ref = 1.724e-8 * coil.wire_length() / (np.pi * 1e-6)
+    assert abs(coil.wire_length() / (10 * 2 * np.pi * 0.03) - 1) < 1e-4
+    assert abs(th.dc_resistance(20.0) / r_ref - 1) < 5e-3
