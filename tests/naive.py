@@ -65,3 +65,24 @@ def segment_B_quad(p, a, b, weight=1.0):
 
     with mp.workdps(30):
         return np.array([float(MU0_4PI * weight * mp.quad(comp(k), [0, 1])) for k in range(3)])
+
+
+def fd_curl_div(f, p, h):
+    """(curl f, div f) at p by central differences of step h (m)."""
+    J = np.zeros((len(p), 3, 3))
+    for k in range(3):
+        e = np.zeros(3)
+        e[k] = h
+        J[:, :, k] = (f(p + e) - f(p - e)) / (2 * h)
+    curl = np.stack([J[:, 2, 1] - J[:, 1, 2], J[:, 0, 2] - J[:, 2, 0], J[:, 1, 0] - J[:, 0, 1]], 1)
+    return curl, np.trace(J, axis1=1, axis2=2)
+
+
+def circle(a, n, center=(0, 0, 0), normal=(0, 0, 1)):
+    """(n, 3) vertices of a counter-clockwise circle of radius a about normal (m)."""
+    normal = np.asarray(normal, float) / np.linalg.norm(normal)
+    u = np.cross(normal, [1.0, 0, 0] if abs(normal[0]) < 0.9 else [0, 1.0, 0])
+    u /= np.linalg.norm(u)
+    w = np.cross(normal, u)
+    t = 2 * np.pi * np.arange(n) / n
+    return np.asarray(center) + a * (np.cos(t)[:, None] * u + np.sin(t)[:, None] * w)

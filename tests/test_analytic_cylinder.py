@@ -13,6 +13,7 @@ from scipy.special import ive, k0e, k1e, kve
 from coilsim.analytic.cylinder import _i_ratios, _k_ratios, cylinder_efield, cylinder_grid
 from coilsim.analytic.halfspace import halfspace_efield_dipole
 from coilsim.errors import CoilsimTypeError, CoilsimValueError
+from naive import field_error
 
 K = 1e-7  # μ0/4π
 
@@ -47,9 +48,6 @@ def poly_B(p, v, w=1.0):
     return K * w * out
 
 
-def field_error(x, ref):
-    nr = np.linalg.norm(ref, axis=-1)
-    return float(np.max(np.linalg.norm(x - ref, axis=-1) / np.maximum(nr, 0.1 * nr.max())))
 
 
 def cyl(rho, th, z):

@@ -14,6 +14,7 @@ from coilsim.analytic.halfspace import halfspace_efield_dipole
 from coilsim.analytic.sphere import (polyline_dipole_sheet, sphere_efield_dipoles,
                                      sphere_efield_polyline)
 from coilsim.errors import CoilsimValueError
+from naive import circle, fd_curl_div, field_error
 
 K = 1e-7  # μ0/4π
 MU0 = 4e-7 * np.pi
@@ -63,28 +64,10 @@ def loop_B_elliptic(p, a):
     return np.column_stack([Brho * c, Brho * s, Bz])
 
 
-def field_error(x, ref):
-    nr = np.linalg.norm(ref, axis=-1)
-    return float(np.max(np.linalg.norm(x - ref, axis=-1) / np.maximum(nr, 0.1 * nr.max())))
 
 
-def fd_curl_div(f, p, h):
-    J = np.zeros((len(p), 3, 3))
-    for k in range(3):
-        e = np.zeros(3)
-        e[k] = h
-        J[:, :, k] = (f(p + e) - f(p - e)) / (2 * h)
-    curl = np.stack([J[:, 2, 1] - J[:, 1, 2], J[:, 0, 2] - J[:, 2, 0], J[:, 1, 0] - J[:, 0, 1]], 1)
-    return curl, np.trace(J, axis1=1, axis2=2)
 
 
-def circle(a, n, center=(0, 0, 0), normal=(0, 0, 1)):
-    normal = np.asarray(normal, float) / np.linalg.norm(normal)
-    u = np.cross(normal, [1.0, 0, 0] if abs(normal[0]) < 0.9 else [0, 1.0, 0])
-    u /= np.linalg.norm(u)
-    w = np.cross(normal, u)
-    t = 2 * np.pi * np.arange(n) / n
-    return np.asarray(center) + a * (np.cos(t)[:, None] * u + np.sin(t)[:, None] * w)
 
 
 RNG = np.random.default_rng(11)
