@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .._validate import positive_int, real_scalar
+from .._validate import MAX_COORD, positive_int, real_scalar
 from ..errors import CoilsimValueError
 from .coil import Coil
 
@@ -17,6 +17,14 @@ DEFAULT_SEGMENT_LENGTH = 0.5e-3
 MIN_SEGMENTS_PER_TURN = 32
 #: most vertices one builder call may create (a guard against unit mistakes, e.g. mm as m)
 MAX_VERTICES = 2_000_000
+
+
+def _length(value, name: str, positive: bool = True) -> float:
+    """A length in metres: real, finite, > 0 (or >= 0) and below MAX_COORD."""
+    x = real_scalar(value, name, positive=positive, nonnegative=not positive)
+    if x > MAX_COORD:
+        raise CoilsimValueError(f"{name} = {x:g} m is beyond {MAX_COORD:g} m; lengths are in metres (SI)")
+    return x
 
 
 def _count(n_total: float, what: str) -> int:
@@ -64,7 +72,7 @@ def circular_coil(radius, turns=1, conductor=("round", 1e-3), segments_per_turn=
     The bundle is one polyline with weight ``turns``, so its inductance grows as turns²
     with the bundle's geometric mean distance.
     """
-    radius = real_scalar(radius, "radius", positive=True)
+    radius = _length(radius, "radius")
     turns = positive_int(turns, "turns")
     v = circle_vertices(radius, segments_per_turn, polygon)
     return Coil.from_polylines([v], [float(turns)], True, conductor, casing_offset, name,
@@ -82,8 +90,8 @@ def _spiral(inner, outer, turns, segments_per_turn, polygon):
 
 
 def _check_radii(inner, outer):
-    inner = real_scalar(inner, "inner_radius", nonnegative=True)
-    outer = real_scalar(outer, "outer_radius", positive=True)
+    inner = _length(inner, "inner_radius", positive=False)
+    outer = _length(outer, "outer_radius")
     if not inner < outer:
         raise CoilsimValueError(f"inner_radius must be < outer_radius; got {inner} >= {outer} (m)")
     return inner, outer
@@ -139,8 +147,8 @@ def racetrack_coil(length, width, turns, conductor=("round", 1e-3), corner_radiu
     along x. ``length``/``width`` are the outer centre-line dimensions (m); turns shrink
     evenly to ``inner_width`` (default width/3); ``corner_radius`` defaults to half the width
     (semicircular ends)."""
-    length = real_scalar(length, "length", positive=True)
-    width = real_scalar(width, "width", positive=True)
+    length = _length(length, "length")
+    width = _length(width, "width")
     turns = positive_int(turns, "turns")
     if width > length:
         raise CoilsimValueError(f"width must be <= length; got width {width} > length {length} (m)")
@@ -192,8 +200,8 @@ def helix_coil(radius, length, turns, conductor=("round", 1e-3), segments_per_tu
                polygon="area", casing_offset=0.0, name="helix") -> Coil:
     """Helix of ``turns`` around the z axis (a limb coil), ``radius`` and ``length`` in m,
     centred on the origin, counter-clockwise seen from +z (B_z > 0 inside for I > 0)."""
-    radius = real_scalar(radius, "radius", positive=True)
-    length = real_scalar(length, "length", positive=True)
+    radius = _length(radius, "radius")
+    length = _length(length, "length")
     turns = _turns(turns)
     n_turn = _count(default_segments(radius) if segments_per_turn is None else positive_int(segments_per_turn, "segments_per_turn", 3), "segments_per_turn")
     total = _count(math.ceil(turns * n_turn), "turns × segments_per_turn")
