@@ -1,0 +1,1 @@
+"""Tissue models of the lower leg: geometry, meshes, conductivities (SI units)."""
