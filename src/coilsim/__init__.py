@@ -17,6 +17,8 @@ from .coils import (Coil, circular_coil, figure_eight_coil, helix_coil, list_coi
                     racetrack_coil, spiral_coil)
 from . import analytic, pulses
 from .pulses import Pulse, Stimulator
+from .tissue import TissueModel, list_tissues, load_tissue
+from .efield import EField, solve_efield
 from .nerves import (ActivationDepth, Estimator, Fiber, FiberThreshold, activation_depth,
                      fiber_threshold, fiber_thresholds, probe_fibers, quasi_potential,
                      senn_threshold, threshold_vs_depth)

@@ -1,1 +1,5 @@
-"""Tissue models of the lower leg: geometry, meshes, conductivities (SI units)."""
+"""Tissue models: layered planes, spheres, cylinders, the anatomical calf and any closed meshes."""
+
+from .model import Layer, MeshOptions, Surface, TissueModel, list_tissues, load_tissue
+
+__all__ = ["Layer", "MeshOptions", "Surface", "TissueModel", "list_tissues", "load_tissue"]
