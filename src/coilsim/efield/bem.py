@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import LinearOperator, gmres
-from scipy.spatial import cKDTree
 
 from ..errors import ConvergenceError
 from ..kernels import bem as kb
@@ -41,10 +40,17 @@ log = logging.getLogger(__name__)
 #: rule beyond it errs by ~(h/d)²; on a 50 mm sphere under a standing figure-eight 5 mm away,
 #: 4 gave 1.35 % and 8 gave 0.75 % at 2 mm depth (h_min 1.5 mm)
 NEAR = 8.0
-#: largest number of unknowns kept as a dense matrix (8·N² bytes: 16k -> 2 GB)
-DENSE_LIMIT = 16000
-#: GMRES relative residual
-RTOL = 1e-8
+#: near pairs within EXACT triangle sizes integrate the source exactly (evaluation: the
+#: closed-form triangle field; operator: a 7-point rule of exact solid angles), those between
+#: EXACT and NEAR by a 7-point rule (evaluation) or the source centroid (operator)
+EXACT = 3.0
+#: the operator is kept as a dense matrix up to DENSE_LIMIT unknowns: float64 up to
+#: DENSE64_LIMIT (8·N² bytes: 16k -> 2 GB), float32 above (4·N² bytes: 40k -> 6.4 GB; entries
+#: to 6e-8, far below the discretisation error); larger systems are applied matrix-free
+DENSE_LIMIT = 40000
+DENSE64_LIMIT = 16000
+#: GMRES relative residual (float32 storage limits it to ~1e-7)
+RTOL = 1e-6
 #: evaluation points per kernel call (bounds the near-pair buffers)
 EVAL_CHUNK = 1 << 15
 
@@ -71,7 +77,8 @@ class BEMOperator:
         Exact near-field integration inside this many longest triangle edges, in the operator
         and when evaluating the field at points.
     dense_limit : int
-        Assemble a dense matrix up to this many unknowns; above it, apply it matrix-free.
+        Assemble a dense matrix up to this many unknowns (float32 above DENSE64_LIMIT); above
+        it, apply the operator matrix-free.
     """
 
     def __init__(self, surfaces, k, *, near: float = NEAR, near_eval: float = NEAR,
@@ -109,7 +116,7 @@ class BEMOperator:
 
         self._c = [np.ascontiguousarray(self.centroid[:, i]) for i in range(3)]
         self._n = [np.ascontiguousarray(self.normal[:, i]) for i in range(3)]
-        self._tree = cKDTree(self.centroid)
+        self._qpts = np.ascontiguousarray(np.einsum("qk,nkd->nqd", kb.RADON7_BARY, self.tris))
         self.floating = [s for s in range(len(bounds) - 1)
                          if abs(np.asarray(k, dtype=np.float64)[s] - 1.0) < 1e-12]
         self.dense = self.n <= dense_limit
@@ -119,36 +126,36 @@ class BEMOperator:
                  "dense" if self.dense else "matrix-free", self.setup_seconds)
 
     # ------------------------------------------------------------------ assembly
-    def near_pairs(self, points: np.ndarray, near=None):
-        """(rows, cols) of (point, triangle) pairs closer than ``near`` × the triangle size."""
-        tree = cKDTree(points)
-        near = self.near if near is None else near
-        lists = tree.query_ball_point(self.centroid, r=near * self.size, return_sorted=False)
-        counts = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
-        rows = np.fromiter((i for x in lists for i in x), dtype=np.int64, count=int(counts.sum()))
-        cols = np.repeat(np.arange(self.n, dtype=np.int64), counts)
-        return rows, cols
+    def near_radius(self, near: float) -> np.ndarray:
+        """Radius (m) of each triangle's near zone: ``near`` sizes, but for triangles coarser than
+        twice the finest no more than ``near`` × twice the finest size (and at least
+        ``EXACT`` sizes): coarse triangles lie far from the coil, where the field is weak, and
+        their full near zones would hold most of a graded mesh."""
+        cap = near * 2.0 * self.size.min()
+        return np.maximum(EXACT * self.size, np.minimum(near * self.size, cap))
 
-    def _corrections(self, points, rows, cols):
-        out = np.empty((rows.shape[0], 4))
-        px, py, pz = (np.ascontiguousarray(points[:, i]) for i in range(3))
-        kb.near_corrections(rows, cols, px, py, pz, self.tris, *self._c, self.area, out)
-        return out
+    def near_pairs(self, points: np.ndarray, near=None):
+        """(rows, cols) of (point, triangle) pairs inside the triangle's near zone."""
+        near = self.near if near is None else near
+        pts = np.ascontiguousarray(points, dtype=np.float64)
+        if pts.shape[0] == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return kb.near_pairs_grid(pts, self.centroid, self.near_radius(near))
 
     def _build(self):
         rows, cols = self.near_pairs(self.centroid)
         keep = rows != cols
         rows, cols = rows[keep], cols[keep]
-        qpts = np.ascontiguousarray(np.einsum("qk,nkd->nqd", kb.RADON7_BARY, self.tris))
         flux = np.empty(rows.shape[0])
-        kb.near_flux(rows, cols, self.tris, qpts, kb.RADON7_W, self.area, *self._c, *self._n,
-                     flux)
+        kb.near_flux(rows, cols, self.tris, self._qpts, kb.RADON7_W, self.area, self.size, EXACT,
+                     *self._c, *self._n, flux)
         vals = -self.k[rows] * flux / kb.FOUR_PI
         self.near_count = rows.shape[0]
         if self.dense:
-            mat = np.empty((self.n, self.n))
+            mat = np.empty((self.n, self.n),
+                           dtype=np.float64 if self.n <= DENSE64_LIMIT else np.float32)
             kb.far_matrix(*self._c, *self._n, self.k, self.area, mat)
-            np.add.at(mat, (rows, cols), vals)
+            mat[rows, cols] += vals  # (row, col) pairs are unique
             for s in self.floating:
                 a, b = self.bounds[s], self.bounds[s + 1]
                 mat[a:b, a:b] += self.area[a:b][None, :] / self.area[a:b].sum()
@@ -162,7 +169,7 @@ class BEMOperator:
         """Apply the (null-space-fixed) operator to densities ``rho`` (N,)."""
         rho = np.ascontiguousarray(rho, dtype=np.float64)
         if self.dense:
-            return self._mat @ rho
+            return (self._mat @ rho.astype(self._mat.dtype)).astype(np.float64)
         out = np.empty(self.n)
         kb.far_matvec(*self._c, *self._n, self.k, self.area * rho, out)
         out += 0.5 * rho
@@ -173,13 +180,25 @@ class BEMOperator:
         return out
 
     # ------------------------------------------------------------------ solve
-    def rhs(self, e_primary: np.ndarray) -> np.ndarray:
-        """Right-hand side K_i n_i·E_p(c_i) from the primary field at the centroids (V/m)."""
-        return self.k * np.einsum("ij,ij->i", self.normal, e_primary)
+    @property
+    def quadrature_points(self) -> np.ndarray:
+        """(N, 7, 3) points of the 7-point rule on each triangle, m (see :meth:`rhs`)."""
+        return self._qpts
 
-    def solve(self, b: np.ndarray, *, rtol: float = RTOL, x0=None, maxiter: int = 500):
-        """Densities ρ (V/m) for right-hand side ``b``; GMRES to relative residual ``rtol``.
-        Raises :class:`ConvergenceError` with the residual when it is not reached."""
+    def rhs(self, e_primary: np.ndarray) -> np.ndarray:
+        """Right-hand side K_i · mean over triangle i of n_i·E_p, from the primary field (V/m)
+        at the centroids (N, 3) or, consistent with the flux form of the operator, at the
+        :attr:`quadrature_points` (N, 7, 3)."""
+        e = np.asarray(e_primary, dtype=np.float64)
+        if e.ndim == 3:
+            e = np.einsum("q,nqd->nd", kb.RADON7_W, e)
+        return self.k * np.einsum("ij,ij->i", self.normal, e)
+
+    def solve(self, b: np.ndarray, *, rtol: float = RTOL, x0=None, maxiter: int = 50,
+              restart: int = 200):
+        """Densities ρ (V/m) for right-hand side ``b``; GMRES(``restart``) to relative residual
+        ``rtol`` within ``maxiter`` restarts. Raises :class:`ConvergenceError` with the residual
+        when it is not reached."""
         t0 = time.perf_counter()
         op = LinearOperator((self.n, self.n), matvec=self.matvec, dtype=np.float64)
         its = [0]
@@ -190,7 +209,7 @@ class BEMOperator:
         bn = float(np.linalg.norm(b))
         if bn == 0.0:
             return np.zeros(self.n), SolveInfo(0, 0.0, time.perf_counter() - t0)
-        x, info = gmres(op, b, x0=x0, rtol=rtol, atol=0.0, restart=min(self.n, 200),
+        x, info = gmres(op, b, x0=x0, rtol=rtol, atol=0.0, restart=min(self.n, restart),
                         maxiter=maxiter, callback=count, callback_type="pr_norm")
         res = float(np.linalg.norm(self.matvec(x) - b)) / bn
         if info != 0 or not np.isfinite(res) or res > 10 * rtol:
@@ -209,18 +228,21 @@ class BEMOperator:
         nsurf = self.bounds.shape[0] - 1
         e = np.empty((p, 3))
         w = np.empty((p, nsurf))
+        if p == 0:
+            return e, w
         q = self.area * rho
+        radius = self.near_radius(self.near_eval)
+        rmax = float(radius.max())
+        cell = max(0.5 * float(np.median(radius)), 1e-9)
+        grid = kb._grid_setup(self.centroid, cell)
+        sid = self.surface_of.astype(np.int64)
         for a in range(0, p, EVAL_CHUNK):
             b = min(p, a + EVAL_CHUNK)
-            chunk = pts[a:b]
-            px, py, pz = (np.ascontiguousarray(chunk[:, i]) for i in range(3))
+            px, py, pz = (np.ascontiguousarray(pts[a:b, i]) for i in range(3))
             kb.far_field(px, py, pz, *self._c, *self._n, q, self.area, self.bounds,
                          e[a:b], w[a:b])
-            rows, cols = self.near_pairs(chunk, self.near_eval)
-            if rows.size:
-                corr = self._corrections(chunk, rows, cols)
-                contrib = corr[:, :3] * (rho[cols] / kb.FOUR_PI)[:, None]
-                for c in range(3):
-                    e[a:b, c] += np.bincount(rows, contrib[:, c], minlength=b - a)
-                np.add.at(w[a:b], (rows, self.surface_of[cols]), corr[:, 3] / kb.FOUR_PI)
+            kb.near_field_points(px, py, pz, self.tris, *self._c, *self._n, self.area,
+                                 self.size, radius, EXACT, self._qpts, kb.RADON7_W,
+                                 np.ascontiguousarray(rho, dtype=np.float64), sid, *grid,
+                                 cell, rmax, e[a:b], w[a:b])
         return e, w

@@ -116,40 +116,6 @@ def far_matvec(cx, cy, cz, nx, ny, nz, kk, q, out):
 
 
 @njit(parallel=True)
-def near_corrections(rows, cols, px, py, pz, tris, cx, cy, cz, area, out):
-    """For each near pair k (target point rows[k], triangle cols[k]): the exact F minus the
-    centroid rule, into out[k, 0:3], and the same for the winding-number numerator
-    ∫ n·(r′ − r)/|r′ − r|³ dS′ = −n·F into out[k, 3] (per unit density, dimensionless). Self pairs (distance 0) give the
-    principal value: in-plane part only, normal part zero."""
-    buf = np.empty((rows.shape[0], 4))
-    for k in prange(rows.shape[0]):
-        i = rows[k]; j = cols[k]
-        b = buf[k]
-        triangle_integral(px[i], py[i], pz[i], tris[j], b)
-        dx = px[i] - cx[j]; dy = py[i] - cy[j]; dz = pz[i] - cz[j]
-        d2 = dx * dx + dy * dy + dz * dz
-        t = tris[j]
-        e1x = t[1, 0] - t[0, 0]; e1y = t[1, 1] - t[0, 1]; e1z = t[1, 2] - t[0, 2]
-        e2x = t[2, 0] - t[0, 0]; e2y = t[2, 1] - t[0, 1]; e2z = t[2, 2] - t[0, 2]
-        mx = e1y * e2z - e1z * e2y; my = e1z * e2x - e1x * e2z; mz = e1x * e2y - e1y * e2x
-        mn = math.sqrt(mx * mx + my * my + mz * mz)
-        mx /= mn; my /= mn; mz /= mn
-        if d2 > 0.0:
-            inv = area[j] / (d2 * math.sqrt(d2))
-            out[k, 0] = b[0] - inv * dx
-            out[k, 1] = b[1] - inv * dy
-            out[k, 2] = b[2] - inv * dz
-            # winding numerator: exact −n·F minus its centroid rule a n·(c − r)/|c − r|³
-            out[k, 3] = -b[3] + inv * (mx * dx + my * dy + mz * dz)
-        else:
-            h = b[0] * mx + b[1] * my + b[2] * mz  # remove the normal part (±2π on the plane)
-            out[k, 0] = b[0] - h * mx
-            out[k, 1] = b[1] - h * my
-            out[k, 2] = b[2] - h * mz
-            out[k, 3] = 0.0
-
-
-@njit(parallel=True)
 def far_field(px, py, pz, cx, cy, cz, nx, ny, nz, q, qa, bounds, e_out, w_out):
     """Centroid-rule field of all triangles at points: e_out[i] = Σ_j q_j (r_i − c_j)/|·|³/4π
     (V/m for q = a ρ) and, per surface s (triangles bounds[s]..bounds[s+1]), the winding number
@@ -219,8 +185,24 @@ def planar_vertical_part(points, seg_a, seg_b, coef, nodes, weights, out):
 
 
 
+@njit(inline="always")
+def solid_angle(px, py, pz, tri):
+    """Solid angle (sr) under which triangle ``tri`` (3,3) is seen from (px,py,pz), positive
+    on the side its normal (right-hand rule v1→v2→v3) points to (van Oosterom & Strackee)."""
+    x1 = tri[0, 0] - px; y1 = tri[0, 1] - py; z1 = tri[0, 2] - pz
+    x2 = tri[1, 0] - px; y2 = tri[1, 1] - py; z2 = tri[1, 2] - pz
+    x3 = tri[2, 0] - px; y3 = tri[2, 1] - py; z3 = tri[2, 2] - pz
+    r1 = math.sqrt(x1 * x1 + y1 * y1 + z1 * z1)
+    r2 = math.sqrt(x2 * x2 + y2 * y2 + z2 * z2)
+    r3 = math.sqrt(x3 * x3 + y3 * y3 + z3 * z3)
+    trip = x1 * (y2 * z3 - z2 * y3) + y1 * (z2 * x3 - x2 * z3) + z1 * (x2 * y3 - y2 * x3)
+    den = (r1 * r2 * r3 + (x1 * x2 + y1 * y2 + z1 * z2) * r3
+           + (x1 * x3 + y1 * y3 + z1 * z3) * r2 + (x2 * x3 + y2 * y3 + z2 * z3) * r1)
+    return -2.0 * math.atan2(trip, den)
+
+
 @njit(parallel=True)
-def near_flux(rows, cols, tris, qpts, qw, area, cx, cy, cz, nx, ny, nz, out):
+def near_flux(rows, cols, tris, qpts, qw, area, size, exact, cx, cy, cz, nx, ny, nz, out):
     """Mean normal flux through target triangle rows[k] of the uniform charge on source
     triangle cols[k], minus its centroid rule, into out[k] (dimensionless, per unit density):
 
@@ -228,20 +210,23 @@ def near_flux(rows, cols, tris, qpts, qw, area, cx, cy, cz, nx, ny, nz, out):
 
     S_i(x) is the solid angle under which triangle i is seen from x on its outward side (the
     flux through i of a unit point charge at x, times 4π); x_jq, w_q a quadrature rule on j.
-    Self pairs give 0 (the flat triangle's own field has no mean normal part)."""
-    nq = qw.shape[0]
+    The mean over the target matters: taking the flux at the target centroid instead brings
+    back an O(h) bias. Within ``exact`` × the larger size the source gets the 7-point rule,
+    beyond it its centroid (subdividing close sources on thin layers changed nothing measurable).
+    Self pairs give 0 (a flat triangle's own field has no mean normal part)."""
     for k in prange(rows.shape[0]):
         i = rows[k]; j = cols[k]
         if i == j:
             out[k] = 0.0
             continue
-        buf = np.empty(4)
-        s = 0.0
-        for q in range(nq):
-            triangle_integral(qpts[j, q, 0], qpts[j, q, 1], qpts[j, q, 2], tris[i], buf)
-            s += qw[q] * buf[3]
         dx = cx[i] - cx[j]; dy = cy[i] - cy[j]; dz = cz[i] - cz[j]
         d2 = dx * dx + dy * dy + dz * dz
+        if d2 < (exact * max(size[i], size[j])) ** 2:
+            s = 0.0
+            for q in range(qw.shape[0]):
+                s += qw[q] * solid_angle(qpts[j, q, 0], qpts[j, q, 1], qpts[j, q, 2], tris[i])
+        else:
+            s = solid_angle(cx[j], cy[j], cz[j], tris[i])
         far = area[j] * (nx[i] * dx + ny[i] * dy + nz[i] * dz) / (d2 * math.sqrt(d2))
         out[k] = -(area[j] / area[i]) * s - far
 
@@ -263,5 +248,123 @@ RADON7_BARY, RADON7_W = _radon7()
 
 
 __all__ = ["FOUR_PI", "RADON7_BARY", "RADON7_W", "triangle_integral", "far_matrix", "far_matvec",
-           "near_corrections", "near_flux", "far_field",
+           "near_flux", "near_field_points", "near_pairs_grid", "far_field", "solid_angle",
            "planar_vertical_part"]
+
+
+@njit
+def _grid_setup(points, cell):
+    lo0 = points[:, 0].min(); lo1 = points[:, 1].min(); lo2 = points[:, 2].min()
+    d0 = int((points[:, 0].max() - lo0) / cell) + 1
+    d1 = int((points[:, 1].max() - lo1) / cell) + 1
+    d2 = int((points[:, 2].max() - lo2) / cell) + 1
+    n = points.shape[0]
+    key = np.empty(n, np.int64)
+    for i in range(n):
+        a = int((points[i, 0] - lo0) / cell); b = int((points[i, 1] - lo1) / cell)
+        c = int((points[i, 2] - lo2) / cell)
+        key[i] = (a * d1 + b) * d2 + c
+    order = np.argsort(key, kind="mergesort")
+    start = np.zeros(d0 * d1 * d2 + 1, np.int64)
+    for i in range(n):
+        start[key[i] + 1] += 1
+    for c in range(d0 * d1 * d2):
+        start[c + 1] += start[c]
+    return order, start, lo0, lo1, lo2, d0, d1, d2
+
+
+@njit(parallel=True)
+def _grid_count_fill(points, centers, radii, cell, order, start, lo0, lo1, lo2, d0, d1, d2,
+                     offsets, rows, fill):
+    m = centers.shape[0]
+    for j in prange(m):
+        cx = centers[j, 0]; cy = centers[j, 1]; cz = centers[j, 2]
+        r = radii[j]; r2 = r * r
+        a0 = max(0, int((cx - r - lo0) / cell)); a1 = min(d0 - 1, int((cx + r - lo0) / cell))
+        b0 = max(0, int((cy - r - lo1) / cell)); b1 = min(d1 - 1, int((cy + r - lo1) / cell))
+        c0 = max(0, int((cz - r - lo2) / cell)); c1 = min(d2 - 1, int((cz + r - lo2) / cell))
+        cnt = 0
+        pos = offsets[j] if fill else 0
+        for a in range(a0, a1 + 1):
+            for b in range(b0, b1 + 1):
+                base = (a * d1 + b) * d2
+                for p in range(start[base + c0], start[base + c1 + 1]):
+                    i = order[p]
+                    dx = points[i, 0] - cx; dy = points[i, 1] - cy; dz = points[i, 2] - cz
+                    if dx * dx + dy * dy + dz * dz <= r2:
+                        if fill:
+                            rows[pos + cnt] = i
+                        cnt += 1
+        if not fill:
+            offsets[j + 1] = cnt
+
+
+def near_pairs_grid(points, centers, radii):
+    """(rows, cols): every (point, center) pair with |point − center| ≤ radii[center], found
+    with a uniform grid of cells (no O(N·M) work); rows grouped by center."""
+    cell = max(float(np.median(radii)) * 0.5, 1e-12)
+    order, start, lo0, lo1, lo2, d0, d1, d2 = _grid_setup(points, cell)
+    m = centers.shape[0]
+    offsets = np.zeros(m + 1, np.int64)
+    dummy = np.zeros(0, np.int64)
+    _grid_count_fill(points, centers, radii, cell, order, start, lo0, lo1, lo2, d0, d1, d2,
+                     offsets, dummy, False)
+    offsets = np.cumsum(offsets)
+    rows = np.empty(offsets[-1], np.int64)
+    _grid_count_fill(points, centers, radii, cell, order, start, lo0, lo1, lo2, d0, d1, d2,
+                     offsets, rows, True)
+    cols = np.repeat(np.arange(m, dtype=np.int64), np.diff(offsets))
+    return rows, cols
+
+
+@njit(parallel=True)
+def near_field_points(px, py, pz, tris, cx, cy, cz, nx, ny, nz, area, size, radius, exact,
+                      qpts, qw, rho, surface_of, order, start, lo0, lo1, lo2, d0, d1, d2, cell,
+                      rmax, e_out, w_out):
+    """Add to e_out (P,3) and w_out (P,S) the near-field corrections (exact or 7-point field
+    minus the centroid rule, per :func:`near_corrections`) of every triangle j whose centroid
+    lies within radius[j] of each point; triangles are found through a grid of their centroids
+    (cell size ``cell``, cells sorted by ``order``/``start``), searched out to ``rmax``."""
+    nq = qw.shape[0]
+    for i in prange(px.shape[0]):
+        rx = px[i]; ry = py[i]; rz = pz[i]
+        a0 = max(0, int((rx - rmax - lo0) / cell)); a1 = min(d0 - 1, int((rx + rmax - lo0) / cell))
+        b0 = max(0, int((ry - rmax - lo1) / cell)); b1 = min(d1 - 1, int((ry + rmax - lo1) / cell))
+        c0 = max(0, int((rz - rmax - lo2) / cell)); c1 = min(d2 - 1, int((rz + rmax - lo2) / cell))
+        if a0 > a1 or b0 > b1 or c0 > c1:
+            continue
+        sx = 0.0; sy = 0.0; sz = 0.0
+        b = np.empty(4)
+        for a in range(a0, a1 + 1):
+            for bb in range(b0, b1 + 1):
+                base = (a * d1 + bb) * d2
+                for p in range(start[base + c0], start[base + c1 + 1]):
+                    j = order[p]
+                    dx = rx - cx[j]; dy = ry - cy[j]; dz = rz - cz[j]
+                    d2_ = dx * dx + dy * dy + dz * dz
+                    if d2_ > radius[j] * radius[j]:
+                        continue
+                    if d2_ < (exact * size[j]) ** 2:
+                        triangle_integral(rx, ry, rz, tris[j], b)
+                    else:
+                        b[0] = 0.0; b[1] = 0.0; b[2] = 0.0
+                        for q in range(nq):
+                            gx = rx - qpts[j, q, 0]; gy = ry - qpts[j, q, 1]
+                            gz = rz - qpts[j, q, 2]
+                            g2 = gx * gx + gy * gy + gz * gz
+                            f = area[j] * qw[q] / (g2 * math.sqrt(g2))
+                            b[0] += f * gx; b[1] += f * gy; b[2] += f * gz
+                        b[3] = nx[j] * b[0] + ny[j] * b[1] + nz[j] * b[2]
+                    if d2_ > 0.0:
+                        inv = area[j] / (d2_ * math.sqrt(d2_))
+                        sx += rho[j] * (b[0] - inv * dx)
+                        sy += rho[j] * (b[1] - inv * dy)
+                        sz += rho[j] * (b[2] - inv * dz)
+                        w_out[i, surface_of[j]] += (-b[3] + inv * (nx[j] * dx + ny[j] * dy
+                                                                    + nz[j] * dz)) / FOUR_PI
+                    else:
+                        h = b[0] * nx[j] + b[1] * ny[j] + b[2] * nz[j]
+                        sx += rho[j] * (b[0] - h * nx[j])
+                        sy += rho[j] * (b[1] - h * ny[j])
+                        sz += rho[j] * (b[2] - h * nz[j])
+        e_out[i, 0] += sx / FOUR_PI; e_out[i, 1] += sy / FOUR_PI; e_out[i, 2] += sz / FOUR_PI

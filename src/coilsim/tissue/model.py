@@ -487,11 +487,13 @@ def _read_mesh_file(path, name):
     return np.asarray(m.points, dtype=np.float64), faces
 
 
-def load_tissue(name, **mesh_options) -> TissueModel:
-    """A built-in tissue model by name (see :func:`list_tissues`) or a TOML file path."""
+def load_tissue(name, *, bones="full", **mesh_options) -> TissueModel:
+    """A built-in tissue model by name (see :func:`list_tissues`) or a TOML file path.
+    ``bones``: "full" (cortex and marrow), "cortex" or "none"; ``mesh_options``: see
+    :class:`MeshOptions`."""
     spec = read_tissue_file(name)
     geo = spec.geometry()
-    return TissueModel._from_geometry(geo, spec.surface_conductivities(), spec.name, "full",
+    return TissueModel._from_geometry(geo, spec.surface_conductivities(), spec.name, bones,
                                       mesh_options)
 
 

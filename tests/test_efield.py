@@ -1,0 +1,244 @@
+"""E-field solver: kernels against brute force, the planar closed form, the BEM against exact
+solutions (half-space, Heller–van Hulsteyn sphere, layered-cylinder series), operator reuse and
+bad input. The sphere/cylinder acceptance cases themselves live in benchmarks/accuracy_efield.py
+and run here through the benchmark registry (one definition for CI and `coilsim bench`)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate
+from scipy.spatial import cKDTree
+
+import coilsim as cs
+from coilsim.analytic import cylinder_efield, halfspace_efield_dipole
+from coilsim.efield.bem import BEMOperator
+from coilsim.errors import CoilsimError, CoilsimValueError, ConvergenceError
+from coilsim.kernels import bem as kb
+from coilsim.metrics import field_error
+from coilsim.tissue import mesh
+
+LAYERS = [("skin", 1.5e-3, 0.2), ("fat", 5e-3, 0.04), ("muscle", math.inf, 0.34)]
+
+
+# ----------------------------------------------------------------------------- kernels
+def _brute_triangle(tri, p):
+    v1, v2, v3 = tri
+    jac = np.linalg.norm(np.cross(v2 - v1, v3 - v1))
+
+    def f(v, u, c):
+        d = p - (v1 + u * (v2 - v1) + v * (v3 - v1))
+        return d[c] / np.linalg.norm(d) ** 3
+    return np.array([integrate.dblquad(f, 0, 1, 0, lambda u: 1 - u, args=(c,), epsabs=1e-13,
+                                       epsrel=1e-11)[0] * jac for c in range(3)])
+
+
+@pytest.mark.parametrize("p", [(0.4, 0.3, 0.5), (0.4, 0.3, -0.3), (2.0, 1.0, 0.3), (0.5, 0.5, 0.05)])
+def test_triangle_field_matches_quadrature(p):
+    tri = np.array([[0.0, 0.0, 0.0], [1.0, 0.2, 0.1], [0.3, 0.9, -0.2]])
+    out = np.empty(4)
+    kb.triangle_integral(*p, tri, out)
+    ref = _brute_triangle(tri, np.asarray(p))
+    assert np.abs(out[:3] - ref).max() <= 1e-9 * max(1.0, np.abs(ref).max())
+    n = np.cross(tri[1] - tri[0], tri[2] - tri[0])
+    n /= np.linalg.norm(n)
+    assert out[3] == pytest.approx(n @ out[:3], rel=1e-12)          # solid angle = n·F
+    assert kb.solid_angle(*p, tri) == pytest.approx(out[3], rel=1e-12)
+
+
+def test_solid_angles_of_a_closed_surface_sum_to_4pi_inside_and_0_outside():
+    v, f = mesh.icosphere(1.0, 0.5)
+    tris = v[f]
+    for p, expect in (((0.1, -0.2, 0.3), 4 * math.pi), ((1.5, 0.2, 0.0), 0.0)):
+        total = sum(kb.solid_angle(*p, t) for t in tris)
+        assert total == pytest.approx(-expect, abs=1e-10)   # seen from inside: negative side
+
+
+def test_near_pairs_grid_matches_kdtree():
+    rng = np.random.default_rng(0)
+    p, c, r = rng.random((4000, 3)), rng.random((2500, 3)), rng.uniform(0.01, 0.12, 2500)
+    rows, cols = kb.near_pairs_grid(p, c, r)
+    ref = {(i, j) for j, lst in enumerate(cKDTree(p).query_ball_point(c, r)) for i in lst}
+    assert set(zip(rows.tolist(), cols.tolist())) == ref
+
+
+# ----------------------------------------------------------------------------- planar
+def test_planar_parallel_coil_gives_minus_A():
+    leg = cs.TissueModel.planar(LAYERS)
+    coil = cs.figure_eight_coil(0.01, 0.035, 5).placed((0.0, 0.0, 0.004), (0.0, 0.0, 1.0))
+    pts = np.random.default_rng(1).uniform([-0.05, -0.05, -0.04], [0.05, 0.05, -1e-4], (200, 3))
+    field = cs.solve_efield(coil, leg)
+    assert field_error(field.E(pts), -coil.A(pts)) <= 1e-10
+    assert field.report.method == "planar closed form"
+
+
+def test_planar_horizontal_dipole_is_half_free_space_below():
+    """Directly below a small loop whose axis is parallel to the skin, |E| = ½ free space."""
+    leg = cs.TissueModel.planar(LAYERS)
+    loop = cs.circular_coil(1e-3, segments_per_turn=256).placed((0, 0, 0), (1.0, 0.0, 0.0))
+    loop = loop.moved([0.0, 0.0, 0.03])
+    pts = np.array([[0.0, 0.0, -z] for z in (0.002, 0.01, 0.03)])
+    e = np.linalg.norm(cs.solve_efield(loop, leg).E(pts), axis=1)
+    free = np.linalg.norm(loop.A(pts), axis=1)
+    # exact for a point dipole; a loop of radius a at distance d deviates by O((a/d)²)
+    d = 0.03 - pts[:, 2]
+    assert np.all(np.abs(e / free - 0.5) <= (1e-3 / d) ** 2)
+    # and the half-space closed form of the equivalent point dipole agrees to the same order
+    m = loop.dipole_moment()
+    ref = halfspace_efield_dipole(pts, np.array([[0.0, 0.0, 0.03]]), m[None])
+    assert field_error(cs.solve_efield(loop, leg).E(pts), ref) <= (1e-3 / d.min()) ** 2
+
+
+def test_planar_field_is_independent_of_conductivities_but_J_is_not():
+    coil = cs.circular_coil(0.02).rotated(np.array([[1, 0, 0], [0, 0.6, -0.8], [0, 0.8, 0.6]]))
+    coil = coil.moved([0.0, 0.0, 0.02])
+    pts = np.array([[0.0, 0.0, -0.001], [0.0, 0.0, -0.004], [0.01, 0.0, -0.02]])
+    a = cs.solve_efield(coil, cs.TissueModel.planar(LAYERS))
+    b = cs.solve_efield(coil, cs.TissueModel.planar([("m", math.inf, 0.34)]))
+    assert field_error(a.E(pts), b.E(pts)) <= 1e-14
+    j = a.J(pts)
+    np.testing.assert_allclose(j[0], 0.2 * a.E(pts)[0])
+    np.testing.assert_allclose(j[1], 0.04 * a.E(pts)[1])
+    np.testing.assert_allclose(j[2], 0.34 * a.E(pts)[2])
+
+
+# ----------------------------------------------------------------------------- BEM details
+def test_uniform_field_on_a_sphere_gives_the_conductor_charge():
+    """Conducting sphere in a uniform field: ρ = 3 E0 cos θ (ε0 scaled out), E = 0 inside."""
+    v, f = mesh.icosphere(0.05, 0.006)
+    op = BEMOperator([(v, f)], [1.0])
+    rho, info = op.solve(op.rhs(np.tile([0.0, 0.0, 1.0], (op.n, 1))))
+    c = op.centroid
+    exact = 3 * c[:, 2] / np.linalg.norm(c, axis=1)
+    assert np.abs(rho - exact).max() <= 0.02 * 3
+    e, w = op.field(np.array([[0.0, 0.0, 0.0], [0.01, 0.02, -0.03]]), rho)
+    assert np.abs(e + [0.0, 0.0, 1.0]).max() <= 0.01
+    # winding number by the centroid rule off the near zones: error ~ (h/R)² (h = 6 mm, R = 50 mm)
+    np.testing.assert_allclose(w[:, 0], 1.0, atol=(0.006 / 0.05) ** 2)
+
+
+def test_dense_and_matrix_free_operators_agree():
+    v, f = mesh.icosphere(0.04, 0.008)
+    k = [1.0]
+    dense, free = BEMOperator([(v, f)], k), BEMOperator([(v, f)], k, dense_limit=0)
+    x = np.random.default_rng(3).normal(size=dense.n)
+    np.testing.assert_allclose(dense.matvec(x), free.matvec(x), rtol=1e-10, atol=1e-12)
+
+
+def test_operator_is_reused_for_further_placements_and_gives_the_same_field():
+    leg = cs.TissueModel.sphere(0.04, 0.34, max_edge=0.008)
+    coil = cs.circular_coil(0.015)
+    a = coil.placed((0.0, 0.0, 0.055), (0.0, 0.0, 1.0)).rotated(
+        np.array([[1, 0, 0], [0, 0.8, -0.6], [0, 0.6, 0.8]]), center=(0.0, 0.0, 0.055))
+    b = coil.placed((0.045, 0.0, 0.0), (1.0, 0.0, 0.0))
+    fa = cs.solve_efield(a, leg)
+    fb = cs.solve_efield(b, leg)
+    assert not fa.report.operator_reused and fb.report.operator_reused
+    fresh = cs.solve_efield(b, cs.TissueModel.sphere(0.04, 0.34, max_edge=0.008))
+    pts = np.array([[0.03, 0.0, 0.0], [0.0, 0.01, 0.02]])
+    assert field_error(fb.E(pts), fresh.E(pts)) <= 1e-9
+
+
+def test_quasi_potential_across_the_fat_muscle_interface():
+    """−∫E·dl along a radial path through skin, fat and muscle of a long layered cylinder vs the
+    Fourier–Bessel series; the primary field alone misses it."""
+    layers = [("skin", 1.5e-3, 0.2), ("fat", 5e-3, 0.04), ("muscle", 0.0335, 0.34)]
+    leg = cs.TissueModel.cylinder(layers, length=0.32, focus=(0.0, 0.04, 0.0), h_min=1.5e-3,
+                                  growth=0.06, max_edge=0.01)
+    coil = cs.circular_coil(0.02).placed((0.0, 0.0, 0.0), (1.0, 0.0, 0.0)).moved([0, 0.065, 0])
+    t = np.linspace(0.0, 1.0, 161)
+    path = np.c_[np.full_like(t, 0.004), 0.039 - 0.025 * t, 0.008 + 0.01 * t]   # 1 → 26 mm deep
+    dl = np.diff(path, axis=0)
+    mid = 0.5 * (path[1:] + path[:-1])
+    radii = [0.04, 0.0385, 0.0335]
+    ref_e = cylinder_efield(mid, coil.A, radii, [0.2, 0.04, 0.34], source_distance=0.005)
+    bem_e = cs.solve_efield(coil, leg).E(mid)
+
+    def potential(e):
+        return -np.cumsum(np.einsum("ij,ij->i", e, dl))
+    ref, got, prim = potential(ref_e), potential(bem_e), potential(-coil.A(mid))
+    scale = np.abs(ref).max()
+    assert np.abs(got - ref).max() <= 0.02 * scale
+    assert np.abs(prim - ref).max() > 0.2 * scale
+
+
+# ----------------------------------------------------------------------------- convergence
+def test_bem_cylinder_converges_with_order_at_least_0_9():
+    coil = cs.circular_coil(0.02).placed((0.0, 0.045, 0.0), (0.0, 1.0, 0.0))
+    rng = np.random.default_rng(5)
+    ph, r, z = rng.uniform(0.3 * np.pi, 0.7 * np.pi, 80), rng.uniform(0.0, 0.036, 80), rng.uniform(-0.03, 0.03, 80)
+    pts = np.c_[r * np.cos(ph), r * np.sin(ph), z]
+    ref = cylinder_efield(pts, coil.A, [0.04], [0.34], source_distance=0.005)
+    hs, errs = np.array([0.008, 0.0056, 0.004]), []
+    for h in hs:
+        leg = cs.TissueModel.cylinder([("muscle", 0.04, 0.34)], length=0.32, max_edge=h)
+        errs.append(field_error(cs.solve_efield(coil, leg).E(pts), ref))
+    order = np.polyfit(np.log(hs), np.log(errs), 1)[0]
+    assert errs[-1] < errs[0] and order >= 0.9, (errs, order)
+
+
+# ----------------------------------------------------------------------------- acceptance cases
+def _efield_cases():
+    from coilsim.benchmarks import accuracy_efield
+    from coilsim.benchmarks.suite import Registry
+    reg = Registry()
+    accuracy_efield.register(reg)
+    return reg
+
+
+ACCEPT = ["efield_planar_tilt0", "efield_planar_tilt45", "efield_planar_tilt90",
+          "efield_sphere1_tilt0", "efield_sphere1_tilt45", "efield_sphere1_tilt90",
+          "efield_cylinder1_parallel", "efield_cylinder1_edge", "efield_cylinder3_parallel",
+          "efield_cylinder3_edge"]
+
+
+@pytest.mark.parametrize("name", ACCEPT)
+def test_acceptance_case(name):
+    from coilsim.benchmarks.suite import Context, run_case
+    r = run_case(_efield_cases()[name], Context(quick=False))
+    assert r["passed"], (name, r["error"], r["tolerance"], r["exception"])
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_input_is_named():
+    leg = cs.TissueModel.sphere(0.04, 0.34, max_edge=0.01)
+    coil = cs.circular_coil(0.01)
+    with pytest.raises(CoilsimValueError, match="enter the tissue"):
+        cs.solve_efield(coil, leg)                                   # centred in the sphere
+    with pytest.raises(CoilsimValueError, match="casing"):
+        cs.solve_efield(_casing_inside(), leg)
+    field = cs.solve_efield(coil.placed((0.0, 0.0, 0.045), (0.0, 0.0, 1.0)), leg)
+    with pytest.raises(CoilsimValueError, match="outside the tissue"):
+        field.E([[0.0, 0.0, 0.05]])
+    with pytest.raises(CoilsimValueError, match="planar model fills z < 0"):
+        cs.solve_efield(cs.circular_coil(0.01), cs.TissueModel.planar(LAYERS))
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(CoilsimError):
+            cs.TissueModel.planar([("muscle", math.inf, bad)])
+        with pytest.raises(CoilsimError):
+            cs.TissueModel.sphere(0.04, bad)
+    with pytest.raises(CoilsimError, match="child_99y|not found|unknown"):
+        cs.load_tissue("child_99y")
+    v, f = mesh.icosphere(0.04, 0.01)
+    with pytest.raises(CoilsimValueError):
+        cs.TissueModel.from_meshes([(v, f[:-1], 0.3)])                 # open surface
+    with pytest.raises(CoilsimValueError, match="intersect"):
+        cs.TissueModel.from_meshes([(v, f, 0.3), (v + [0.03, 0, 0], f, 0.3)])
+    with pytest.raises(CoilsimValueError, match="outward|orient"):
+        cs.TissueModel.from_meshes([(v, f[:, ::-1], 0.3)])
+
+
+def _casing_inside():
+    t = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+    coil = cs.Coil.from_polylines([0.01 * np.c_[np.cos(t), np.sin(t), 0 * t]], casing_offset=0.01)
+    return coil.moved([0.0, 0.0, 0.045])          # windings 5 mm above, casing 5 mm inside
+
+
+def test_gmres_failure_is_an_error_with_the_residual():
+    v, f = mesh.icosphere(0.04, 0.008)
+    op = BEMOperator([(v, f)], [1.0])
+    b = op.rhs(np.tile([1.0, 0.3, 0.2], (op.n, 1)))
+    with pytest.raises(ConvergenceError, match="residual"):
+        op.solve(b, rtol=1e-12, maxiter=1, restart=2)
