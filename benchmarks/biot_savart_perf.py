@@ -22,7 +22,10 @@ import numpy as np
 from coilsim._numba import njit, prange
 
 
-@njit(parallel=True)
+# cache=False: this file is importable under two names (``benchmarks`` from a checkout and
+# ``coilsim.benchmarks`` through the package symlink); numba's disk cache is keyed by the file,
+# so a cache written under one name fails to load under the other.
+@njit(parallel=True, cache=False)
 def _limit_kernel(px, seg, out):
     """2 sqrt + 1 div per pair, the B kernel's divider work, with a reduction over segments."""
     n = px.shape[0]

@@ -1,0 +1,301 @@
+"""E-field accuracy cases: ``coilsim.solve_efield`` against the exact references of
+REFERENCES.md §3 (``coilsim.analytic``), with the tolerances of issue 4.
+
+* planar layers (skin/fat/muscle): a coil parallel to the skin gives exactly −A (per unit
+  dI/dt), 1e-10; tilted coils (0°, 45°, 90°) against adaptive quadrature of ẑ × ∫ B dz
+  (:func:`coilsim.analytic.halfspace_efield`), 1e-6;
+* spheres (one shell, and three shells of different σ) against Heller & van Hulsteyn's closed
+  form for the coil's dipole sheet (:func:`coilsim.analytic.sphere_efield_polyline`), points
+  ≥ 2 mm inside, 1 %;
+* long cylinders (length 8 × radius, homogeneous and skin/fat/muscle) against the infinite
+  layered-cylinder Fourier–Bessel series (:func:`coilsim.analytic.cylinder_efield`) in the
+  central third at points ≥ 2 mm from every interface, coil parallel to the skin and coil on
+  edge, 2 %;
+* mesh convergence of the sphere BEM: the fitted order in the mesh size h ≥ 0.9.
+
+Meshes: the closed-surface cases grade the mesh towards the skin point nearest the coil
+(``focus``, ``h_min``, ``growth``, ``max_edge``: :class:`coilsim.tissue.model.MeshOptions`), the
+resolutions recorded in each case's details; a tissue constructor without these options gets
+its defaults. The quick (CI) set holds the cases that cost a few seconds; the three-layer
+sphere and cylinder BEM (20–50 s each on 2 cores) run in the full suite.
+
+The cases are registered only when ``coilsim`` exposes ``solve_efield`` and ``TissueModel``
+(:func:`available`), so the suite runs before and after the E-field stage lands. They call
+the API by attribute at run time (``coilsim.solve_efield(coil, tissue).E(points, di_dt=1.0)``).
+Each case also records the error of the primary field alone (−A), which shows where the
+surface charges matter (a solver that drops them fails there).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+
+from .suite import Outcome, Registry
+
+UNAVAILABLE = ("coilsim.solve_efield / coilsim.TissueModel are not available in this version "
+               "(the E-field stage, issue 4); its cases register when they are")
+
+#: tissue layers (name, thickness m, σ S/m) from the skin inward (REFERENCES §4 defaults)
+PLANAR_LAYERS = [("skin", 1e-3, 0.2), ("fat", 5e-3, 0.04), ("muscle", math.inf, 0.34)]
+#: sphere: radius of a child's calf (REFERENCES §5)
+SPHERE_R = 0.04
+SPHERE_3 = ([0.040, 0.039, 0.034], [0.2, 0.04, 0.34])           # outermost first
+#: cylinder (outer radius 40 mm): homogeneous and skin/fat/muscle; length 8 × radius
+CYL_R = 0.040
+CYL_LENGTH = 8 * CYL_R
+CYL_HOMOG = [("muscle", 0.040, 0.34)]
+CYL_3 = [("skin", 1e-3, 0.2), ("fat", 5e-3, 0.04), ("muscle", 0.034, 0.34)]
+#: mesh options of the closed-surface cases (graded towards the coil; see the module docstring)
+SPHERE_MESH = dict(h_min=1e-3, growth=0.05, max_edge=4e-3)
+#: three shells: spurious charge on the inner interfaces (exactly zero for a radial σ profile)
+#: is what limits the error at 2 mm from them, hence a finer far mesh (65k unknowns, ~1 min)
+SPHERE3_MESH = dict(h_min=1.5e-3, growth=0.015, max_edge=4e-3)
+CYLINDER_MESH = dict(h_min=1.5e-3, growth=0.05, max_edge=8e-3)
+#: uniform mesh sizes of the convergence case, m
+ORDER_H = (8e-3, 5.6e-3, 4e-3)
+
+
+def available() -> bool:
+    """True when the E-field stage's public API is present."""
+    import coilsim
+    return callable(getattr(coilsim, "solve_efield", None)) and hasattr(coilsim, "TissueModel")
+
+
+def _api():
+    import coilsim
+    return coilsim.solve_efield, coilsim.TissueModel
+
+
+def _rot_x(deg: float) -> np.ndarray:
+    t = math.radians(deg)
+    c, s = math.cos(t), math.sin(t)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def _tilted_loop(radius: float, tilt_deg: float, lowest: float, n_seg: int = 64):
+    """A round coil tilted by ``tilt_deg`` about x, its lowest winding point at height ``lowest``
+    above z = 0 (m). Returns the coil and its centre."""
+    import coilsim as cs
+    zc = lowest + radius * math.sin(math.radians(tilt_deg))
+    coil = cs.circular_coil(radius, segments_per_turn=n_seg).rotated(_rot_x(tilt_deg)).moved([0.0, 0.0, zc])
+    return coil, np.array([0.0, 0.0, zc])
+
+
+def _E(coil, tissue, points):
+    solve, _ = _api()
+    field = solve(coil, tissue)
+    return np.asarray(field.E(points, di_dt=1.0), dtype=float), getattr(field, "report", None)
+
+
+def _report_summary(report):
+    if report is None:
+        return None
+    if isinstance(report, dict):
+        return {k: v for k, v in report.items() if isinstance(v, (int, float, str))}
+    return {k: v for k, v in vars(report).items() if isinstance(v, (int, float, str))} \
+        if hasattr(report, "__dict__") else repr(report)
+
+
+def _err(x, ref):
+    from coilsim.metrics import field_error
+    return field_error(x, ref)
+
+
+def _sphere_reference(coil, points, radius):
+    from coilsim.analytic import sphere_efield_polyline
+    E = np.zeros_like(points)
+    for w, v in zip(coil.wires, coil.polylines()):
+        E += sphere_efield_polyline(points, v, w.weight, radius=radius)
+    return E
+
+
+def _sphere_points(rng, radii, n, margin=2e-3):
+    """Random points in the upper half (under the coil) of the sphere with shell radii ``radii``
+    (outermost first), at least ``margin`` from every interface."""
+    radii = np.atleast_1d(np.asarray(radii, dtype=float))
+    pts = []
+    while len(pts) < n:
+        p = rng.uniform(-radii[0], radii[0], (4 * n, 3))
+        r = np.linalg.norm(p, axis=1)
+        ok = (r <= radii[0] - margin) & (p[:, 2] > 0)
+        ok &= np.min(np.abs(r[:, None] - radii[None, :]), axis=1) >= margin
+        pts.extend(p[ok])
+    return np.array(pts[:n])
+
+
+def _mesh_kw(ctor, **options):
+    """``options`` if the tissue constructor takes them (named or ``**mesh_options``), else {}."""
+    try:
+        params = inspect.signature(ctor).parameters
+    except (TypeError, ValueError):
+        return {}
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()) or set(options) <= set(params):
+        return options
+    return {}
+
+
+def _nearest_skin_point(coil, project):
+    v = np.concatenate(coil.polylines())
+    return project(v[np.argmin(np.linalg.norm(project(v) - v, axis=1))])
+
+
+def _cylinder_points(rng, layers, n, margin=2e-3, z_half=0.03, spread=1.0):
+    """Points under the coil (azimuth within ``spread`` rad of +y, |z| ≤ z_half) at least
+    ``margin`` from every interface of the concentric ``layers``."""
+    outer = sum(t for _, t, _ in layers)
+    radii = np.cumsum([0.0] + [t for _, t, _ in layers])[:-1]
+    radii = outer - radii                                   # outer radius of each layer
+    interfaces = np.append(radii, 0.0)
+    pts = []
+    while len(pts) < n:
+        rho = rng.uniform(0, outer, 4 * n)
+        th = math.pi / 2 + rng.uniform(-spread, spread, 4 * n)
+        z = rng.uniform(-z_half, z_half, 4 * n)
+        ok = np.min(np.abs(rho[:, None] - interfaces[None, :-1]), axis=1) >= margin
+        p = np.column_stack([rho * np.cos(th), rho * np.sin(th), z])
+        pts.extend(p[ok])
+    return np.array(pts[:n]), radii
+
+
+def register(reg: Registry) -> None:
+    """Add the E-field cases to ``reg`` when the E-field API exists (else nothing)."""
+    if not available():
+        return
+
+    # ---------------------------------------------------------------- planar
+
+    @reg.case("efield_planar_parallel", "efield", "−A (coil parallel to the skin)", 1e-10,
+              quantity="DESIGN.md field error")
+    def planar_parallel(ctx):
+        """Planar skin/fat/muscle, a 25 mm round coil 10 mm above the skin and parallel to it:
+        no surface charge, so E = −dI/dt·A exactly (Tofts 1990), for any layer conductivities."""
+        _, TM = _api()
+        rng = np.random.default_rng([ctx.seed, 101])
+        coil, _ = _tilted_loop(0.025, 0.0, 0.01)
+        n = 100 if ctx.quick else 1000
+        pts = np.column_stack([rng.uniform(-0.05, 0.05, (n, 2)), -rng.uniform(1e-4, 0.04, n)])
+        E, rep = _E(coil, TM.planar(PLANAR_LAYERS), pts)
+        return Outcome(_err(E, -coil.A(pts)), {"points": n, "report": _report_summary(rep)})
+
+    def _planar_tilt(tilt):
+        def func(ctx):
+            from coilsim.analytic import halfspace_efield
+            _, TM = _api()
+            rng = np.random.default_rng([ctx.seed, 102, int(tilt)])
+            coil, _ = _tilted_loop(0.025, tilt, 0.005)
+            n = 20 if ctx.quick else 80
+            pts = np.column_stack([rng.uniform(-0.04, 0.04, (n, 2)), -rng.uniform(0.0, 0.04, n)])
+            E, rep = _E(coil, TM.planar(PLANAR_LAYERS), pts)
+            ref = halfspace_efield(pts, coil.B, length_scale=0.01, rtol=1e-10)
+            return Outcome(_err(E, ref), {"tilt_deg": tilt, "points": n, "primary_only_error": _err(-coil.A(pts), ref),
+                                          "report": _report_summary(rep)})
+        func.__doc__ = (f"Planar skin/fat/muscle, 25 mm round coil tilted {tilt:g}° (lowest winding 5 mm "
+                        "above the skin) against adaptive quadrature of ẑ × ∫ B dz of the coil's own "
+                        "Biot–Savart B (coilsim.analytic.halfspace_efield; not the solver's closed form).")
+        return func
+
+    for tilt in (0, 45, 90):
+        reg.case(f"efield_planar_tilt{tilt}", "efield", "quadrature of ẑ × ∫ B dz (Tofts 1990)", 1e-6,
+                 quantity="DESIGN.md field error",
+                 variants=("quick", "full") if tilt == 45 else ("full",))(_planar_tilt(tilt))
+
+    # ---------------------------------------------------------------- sphere
+
+    def _sphere(tilt, shells):
+        def func(ctx):
+            _, TM = _api()
+            rng = np.random.default_rng([ctx.seed, 103, int(tilt), shells])
+            coil, _ = _tilted_loop(0.015, tilt, SPHERE_R + 0.005)
+            focus = _nearest_skin_point(coil, lambda p: SPHERE_R * p / np.linalg.norm(p, axis=-1, keepdims=True))
+            radii, sigma = ([SPHERE_R], [0.34]) if shells == 1 else SPHERE_3
+            mesh = dict(SPHERE_MESH if shells == 1 else SPHERE3_MESH, focus=tuple(focus))
+            tissue = TM.sphere(radii[0] if shells == 1 else radii, sigma[0] if shells == 1 else sigma,
+                               **_mesh_kw(TM.sphere, **mesh))
+            n = 60 if ctx.quick else 300
+            pts = _sphere_points(rng, radii, n)
+            E, rep = _E(coil, tissue, pts)
+            ref = _sphere_reference(coil, pts, SPHERE_R)
+            return Outcome(_err(E, ref), {"tilt_deg": tilt, "radii_m": radii, "conductivities": sigma,
+                                          "points": n, "mesh": mesh,
+                                          "primary_only_error": _err(-coil.A(pts), ref),
+                                          "report": _report_summary(rep)})
+        func.__doc__ = (f"Sphere R = 40 mm, {'one shell σ = 0.34 S/m' if shells == 1 else 'three shells (skin/fat/muscle σ)'}, "
+                        f"15 mm round coil tilted {tilt:g}° 5 mm above the top, points ≥ 2 mm from every interface: BEM "
+                        "against Heller & van Hulsteyn's closed form for the coil's dipole sheet "
+                        "(independent of σ(r)).")
+        return func
+
+    for tilt, shells, variants in ((45, 1, ("quick", "full")), (0, 1, ("full",)), (90, 1, ("full",)),
+                                   (45, 3, ("full",))):
+        reg.case(f"efield_sphere{shells}_tilt{tilt}", "efield", "Heller & van Hulsteyn 1992", 0.01,
+                 quantity="DESIGN.md field error", variants=variants)(_sphere(tilt, shells))
+
+    # ---------------------------------------------------------------- cylinder
+
+    def _cylinder(layers, orientation):
+        def func(ctx):
+            from coilsim.analytic import cylinder_efield
+            import coilsim as cs
+            _, TM = _api()
+            rng = np.random.default_rng([ctx.seed, 104, len(layers), orientation == "edge"])
+            a, d = 0.02, 0.005
+            coil = cs.circular_coil(a, segments_per_turn=64)
+            if orientation == "parallel":       # winding plane tangent to the skin over +y, axis radial
+                coil, extent = coil.rotated(_rot_x(-90.0)).moved([0.0, CYL_R + d, 0.0]), a
+            else:                               # on edge: winding plane z = 0, axis along the leg
+                coil, extent = coil.moved([0.0, CYL_R + d + a, 0.0]), 0.0
+            focus = (0.0, CYL_R, 0.0)                  # the skin point nearest the coil
+            mesh = dict(CYLINDER_MESH, focus=focus)
+            tissue = TM.cylinder(layers, length=CYL_LENGTH, **_mesh_kw(TM.cylinder, **mesh))
+            n = 40 if ctx.quick else 200
+            pts, radii = _cylinder_points(rng, layers, n)
+            E, rep = _E(coil, tissue, pts)
+            ref = cylinder_efield(pts, coil.A, radii, [s for _, _, s in layers], source_distance=d,
+                                  source_extent=extent)
+            return Outcome(_err(E, ref), {"layers": layers, "orientation": orientation, "points": n, "mesh": mesh,
+                                          "length_m": CYL_LENGTH, "primary_only_error": _err(-coil.A(pts), ref),
+                                          "report": _report_summary(rep)})
+        kind = "homogeneous" if len(layers) == 1 else "skin/fat/muscle"
+        func.__doc__ = (f"Cylinder R = 40 mm, length 8R, {kind}; 20 mm round coil 5 mm from the skin, "
+                        f"{'parallel to the skin' if orientation == 'parallel' else 'on edge (axis tangential)'}; "
+                        "points in the central third ≥ 2 mm from every interface against the infinite "
+                        "layered-cylinder Fourier–Bessel series (Esselle & Stuchly 1995).")
+        return func
+
+    for layers, orient, variants in ((CYL_HOMOG, "parallel", ("quick", "full")),
+                                     (CYL_3, "parallel", ("full",)),
+                                     (CYL_3, "edge", ("full",)),
+                                     (CYL_HOMOG, "edge", ("full",))):
+        name = f"efield_cylinder{'1' if len(layers) == 1 else '3'}_{orient}"
+        reg.case(name, "efield", "Fourier–Bessel series (Esselle & Stuchly)", 0.02,
+                 quantity="DESIGN.md field error", variants=variants)(_cylinder(layers, orient))
+
+    # ---------------------------------------------------------------- mesh convergence
+
+    @reg.case("efield_sphere_mesh_order", "convergence", "order in h vs Heller–van Hulsteyn (≥ 0.9)", 0.9,
+              check="min", quantity="fitted order", variants=("full",))
+    def sphere_order(ctx):
+        """Sphere BEM (one shell, 45° coil, points ≥ 2 mm inside) on uniform meshes of edge
+        h = 8, 5.6 and 4 mm: the fitted order of the error in h (issue 4: ≥ 0.9)."""
+        _, TM = _api()
+        rng = np.random.default_rng([ctx.seed, 105])
+        coil, _ = _tilted_loop(0.015, 45.0, SPHERE_R + 0.005)
+        pts = _sphere_points(rng, [SPHERE_R], 100)
+        ref = _sphere_reference(coil, pts, SPHERE_R)
+        hs = np.array(ORDER_H)
+        errs, unknowns = [], []
+        for h in hs:
+            kw = _mesh_kw(TM.sphere, max_edge=float(h), h_min=float(h))
+            if not kw:
+                raise TypeError("TissueModel.sphere takes no mesh size (max_edge, h_min): no convergence study")
+            E, rep = _E(coil, TM.sphere(SPHERE_R, 0.34, **kw), pts)
+            errs.append(_err(E, ref))
+            unknowns.append(getattr(rep, "unknowns", None))
+        p = float(np.polyfit(np.log(hs), np.log(errs), 1)[0])
+        plot = {"figure": "bem_sphere_convergence", "title": "Sphere BEM vs Heller–van Hulsteyn (45° coil)",
+                "xlabel": "mesh edge h (m)", "ylabel": "DESIGN.md field error", "loglog": True,
+                "series": [{"label": f"fitted order {p:.2f}", "x": hs, "y": errs, "style": "o-"}]}
+        return Outcome(p, {"h_m": hs, "errors": errs, "unknowns": unknowns}, plot)
