@@ -1,4 +1,4 @@
-"""`coilsim run` writes a complete coil report; errors exit cleanly."""
+"""`coilsim run` writes a complete study report atomically; errors exit cleanly."""
 
 import json
 
@@ -6,21 +6,36 @@ import numpy as np
 
 from coilsim.cli import main
 
+PLANAR = """[coil]
+name = "rpms_butterfly"
+[tissue]
+kind = "planar"
+layers = [["skin", 0.0012, 0.1], ["fat", 0.006, 0.04], ["muscle", inf, 0.34]]
+[stimulator]
+preset = "generic_biphasic_rapid"
+[nerves]
+depth_count = 6
+[output]
+screenshot = false
+"""
+
 
 def test_run_writes_report(tmp_path, capsys):
+    sc = tmp_path / "planar.toml"
+    sc.write_text(PLANAR)
     out = tmp_path / "out"
-    assert main(["run", "--coil", "fig8_50mm", "--out", str(out)]) == 0
-    for name in ("coil_fields.png", "summary.json", "coil.vtp", "fields_depth_plane.vti"):
+    assert main(["run", str(sc), "--coil", "fig8_50mm", "--out", str(out), "--no-progress"]) == 0
+    for name in ("report.html", "summary.json", "vtk/coil.vtp", "vtk/efield.vts", "figures/depth_profile.png"):
         assert (out / name).stat().st_size > 0, name
     s = json.loads((out / "summary.json").read_text())
+    assert s["coil"] == "fig8_50mm"
     assert 1e-6 < s["inductance_H"] < 1e-4
-    assert np.isfinite(s["peak_B_at_depth_T_per_A"]) and s["peak_B_at_depth_T_per_A"] > 0
     from PIL import Image
-    img = np.asarray(Image.open(out / "coil_fields.png").convert("L"), dtype=float)
+    img = np.asarray(Image.open(out / "figures" / "depth_profile.png").convert("L"), dtype=float)
     assert img.std() > 10  # not blank
-    assert "inductance" in capsys.readouterr().out
+    assert "activation depth" in capsys.readouterr().out
     # a second run replaces the finished folder only when it finishes
-    assert main(["run", "--coil", "fig8_50mm", "--out", str(out)]) == 0
+    assert main(["run", str(sc), "--coil", "fig8_50mm", "--out", str(out), "--no-progress"]) == 0
     assert not any(p.name.startswith(".coilsim-tmp") for p in tmp_path.iterdir())
 
 

@@ -22,3 +22,5 @@ from .efield import EField, solve_efield
 from .nerves import (ActivationDepth, Estimator, Fiber, FiberThreshold, activation_depth,
                      fiber_threshold, fiber_thresholds, probe_fibers, quasi_potential,
                      senn_threshold, threshold_vs_depth)
+from .study import Results, Scenario, run, sweep
+from . import viz
