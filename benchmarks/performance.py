@@ -165,3 +165,16 @@ def register_sweep(reg: Registry) -> None:
         MRG confirmations and pulse model per point; CPU time of this process and its workers)."""
         r = _sw(ctx)
         return Outcome(r["points_per_cpu_s_per_core_cached_fields"], r)
+
+
+def register_fmm(reg: Registry) -> None:
+    """Direct far-field sum against fmm3dpy (optional extra ``fmm``)."""
+
+    @reg.case("perf_fmm_normalisation", "perf", "direct sum (pins fmm3dpy's 1/4π convention)", 1e-5,
+              requires=("fmm3dpy",))
+    def fmm(ctx):
+        """fmm3dpy lfmm3d (eps 1e-6) against the BEM's direct far-field sum on the same charges
+        at N = 4k, 16k (48k full): the largest relative difference, with both wall times and the
+        crossover N in the details (fmm3dpy is measured, not yet used by the solver)."""
+        r = _ef(ctx)["fmm"]
+        return Outcome(max(row["normalisation_error"] for row in r["rows"]), r)

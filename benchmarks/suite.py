@@ -591,6 +591,7 @@ def registry(perf: bool = False) -> Registry:
         performance.register(reg)
         performance.register_efield(reg)
         performance.register_sweep(reg)
+        performance.register_fmm(reg)
     return reg
 
 

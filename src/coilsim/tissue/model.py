@@ -482,7 +482,10 @@ def _read_mesh_file(path, name):
         raise CoilsimValueError(f"{name}: mesh file {path!r} not found; give an existing STL/VTK/"
                                 f"PLY path or (vertices, faces, conductivity)")
     import pyvista as pv
-    m = pv.read(path).extract_surface().triangulate()
+    m = pv.read(path)
+    if not isinstance(m, pv.PolyData):
+        m = m.extract_surface()
+    m = m.triangulate()
     faces = m.faces.reshape(-1, 4)[:, 1:]
     return np.asarray(m.points, dtype=np.float64), faces
 
