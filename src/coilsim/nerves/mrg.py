@@ -36,7 +36,7 @@ import numpy as np
 from .._validate import real_scalar
 from ..errors import CoilsimTypeError, CoilsimValueError
 from . import _mrg_kernels as K
-from .senn import _waveform_steps
+from .senn import SennThreshold, _waveform_steps
 
 __all__ = ["MRG_TABLE", "MrgGeometry", "MrgRun", "mrg_geometry", "mrg_simulate", "mrg_threshold",
            "MRG_DIAMETER_RANGE"]
@@ -407,25 +407,10 @@ def mrg_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, duratio
 
 
 @dataclass(frozen=True)
-class MrgThreshold:
+class MrgThreshold(SennThreshold):
     """Result of :func:`mrg_threshold` (fields as :class:`~coilsim.nerves.SennThreshold`)."""
 
-    amplitude: float
-    site: int
-    time: float
-    reached: bool
-    max_amplitude: float
-    lower: float
-    n_runs: int
-
-    def __iter__(self):
-        return iter((self.amplitude, self.site, self.time))
-
-    def __str__(self):
-        if not self.reached:
-            return f"MRG threshold not reached up to {self.max_amplitude:.6g}"
-        return (f"MRG threshold {self.amplitude:.6g} (node {self.site}, "
-                f"t = {self.time * 1e6:.1f} µs, {self.n_runs} runs)")
+    MODEL = "MRG"
 
 
 def passive_peak(cab, da, dp, wbar, t_stim):

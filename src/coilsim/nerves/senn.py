@@ -171,7 +171,9 @@ class SennRun:
 
 @dataclass(frozen=True)
 class SennThreshold:
-    """Result of :func:`senn_threshold`; unpacks as ``amplitude, site, time``.
+    """Result of a cable-model threshold search (:func:`senn_threshold`; MRG's
+    :class:`~coilsim.nerves.mrg.MrgThreshold` only renames the model); unpacks as
+    ``amplitude, site, time``.
 
     Attributes
     ----------
@@ -198,10 +200,13 @@ class SennThreshold:
     def __iter__(self):
         return iter((self.amplitude, self.site, self.time))
 
+    #: model name used in the text form
+    MODEL = "SENN"
+
     def __str__(self):
         if not self.reached:
-            return f"SENN threshold not reached up to {self.max_amplitude:.6g}"
-        return (f"SENN threshold {self.amplitude:.6g} (node {self.site}, "
+            return f"{self.MODEL} threshold not reached up to {self.max_amplitude:.6g}"
+        return (f"{self.MODEL} threshold {self.amplitude:.6g} (node {self.site}, "
                 f"t = {self.time * 1e6:.1f} µs, {self.n_runs} runs)")
 
 
