@@ -102,9 +102,10 @@ def test_figure_eight_convention():
     coil = cs.figure_eight_coil(0.01, 0.04, 6)
     A = coil.A(np.array([[0.0, 0.0, -0.02]]))[0]
     E = -A  # per unit dI/dt
-    assert E[1] > 0 and abs(E[0]) < 1e-9 * abs(E[1]) and abs(E[2]) < 1e-9 * abs(E[1])
+    # mirror symmetry x -> -x kills E_x; the return leads' vertical stretches leave a small E_z
+    assert E[1] > 0 and abs(E[0]) < 1e-9 * abs(E[1]) and abs(E[2]) < 1e-2 * abs(E[1])
     folded = cs.figure_eight_coil(0.01, 0.04, 6, wing_angle=0.6)
-    z = np.concatenate([w.vertices[:, 2] for w in folded.wires])
+    z = np.concatenate([w.vertices[:-2, 2] for w in folded.wires])     # the turns, not the leads
     assert z.max() <= 1e-15 and z.min() < -0.02
 
 

@@ -67,7 +67,9 @@ def test_near_pairs_grid_matches_kdtree():
 # ----------------------------------------------------------------------------- planar
 def test_planar_parallel_coil_gives_minus_A():
     leg = cs.TissueModel.planar(LAYERS)
-    coil = cs.figure_eight_coil(0.01, 0.035, 5).placed((0.0, 0.0, 0.004), (0.0, 0.0, 1.0))
+    t = np.linspace(0.0, 2 * np.pi, 256, endpoint=False)
+    ring = 0.02 * np.c_[np.cos(t), np.sin(t), 0 * t]
+    coil = cs.Coil.from_polylines([ring + [0.021, 0, 0.004], ring[::-1] - [0.021, 0, -0.004]])
     pts = np.random.default_rng(1).uniform([-0.05, -0.05, -0.04], [0.05, 0.05, -1e-4], (200, 3))
     field = cs.solve_efield(coil, leg)
     assert field_error(field.E(pts), -coil.A(pts)) <= 1e-10

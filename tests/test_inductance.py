@@ -52,6 +52,6 @@ def test_figure_eight_wing_coupling():
     w1, w2 = (cs.Coil((w,)) for w in f8.wires)
     M = w1.mutual_inductance(w2)
     assert M > 0
-    same = cs.Coil.from_polylines([f8.polylines()[0], f8.polylines()[1][::-1]], closed=False)
+    same = cs.Coil.from_polylines([f8.polylines()[0], f8.polylines()[1][::-1]], closed=True)
     assert cs.Coil((same.wires[0],)).mutual_inductance(cs.Coil((same.wires[1],))) == pytest.approx(-M, rel=1e-9)
     assert abs(f8.inductance() - (w1.inductance() + w2.inductance() + 2 * M)) <= 1e-9 * f8.inductance()

@@ -10,6 +10,7 @@ import numpy as np
 from .._validate import MAX_COORD, positive_int, real_scalar
 from ..errors import CoilsimValueError
 from .coil import Coil
+from .conductor import Conductor
 
 #: longest default segment, m. The polygon's field ripple near the wire decays like
 #: exp(-2π d/ℓ); ℓ = 0.5 mm keeps a circle within 1e-6 (DESIGN error) at d ≥ 1 mm.
@@ -89,6 +90,16 @@ def _spiral(inner, outer, turns, segments_per_turn, polygon):
     return np.column_stack([r * np.cos(th), r * np.sin(th), np.zeros_like(th)])
 
 
+def _with_lead(v, conductor):
+    """Close a spiral through its return lead: up from the outer end by two equivalent conductor
+    radii (+z, away from the body), straight back over the turns, and down to the inner end.
+    A closed current path keeps the vector potential solenoidal, which the induced-field models
+    assume (an open spiral leaves charge at its ends)."""
+    rise = 2.0 * Conductor.parse(conductor).equivalent_radius
+    up = [0.0, 0.0, rise]
+    return np.vstack([v, v[-1] + up, v[0] + up])
+
+
 def _check_radii(inner, outer):
     inner = _length(inner, "inner_radius", positive=False)
     outer = _length(outer, "outer_radius")
@@ -104,18 +115,20 @@ def _turns(turns):
 
 def spiral_coil(inner_radius, outer_radius, turns, conductor=("round", 1e-3),
                 segments_per_turn=None, polygon="area", casing_offset=0.0, name="spiral") -> Coil:
-    """Flat Archimedean spiral (open polyline, leads neglected) between the conductor
-    centre-line radii ``inner_radius`` and ``outer_radius`` (m)."""
+    """Flat Archimedean spiral between the conductor centre-line radii ``inner_radius`` and
+    ``outer_radius`` (m), closed by its return lead two conductor radii above the winding
+    plane (see :func:`_with_lead`)."""
     inner, outer = _check_radii(inner_radius, outer_radius)
     turns = _turns(turns)
-    v = _spiral(inner, outer, turns, segments_per_turn, polygon)
-    return Coil.from_polylines([v], [1.0], False, conductor, casing_offset, name)
+    v = _with_lead(_spiral(inner, outer, turns, segments_per_turn, polygon), conductor)
+    return Coil.from_polylines([v], [1.0], True, conductor, casing_offset, name)
 
 
 def figure_eight_coil(inner_radius, outer_radius, turns, conductor=("round", 1e-3),
                       wing_angle=0.0, gap=0.0, segments_per_turn=None, polygon="area",
                       casing_offset=0.0, name="figure-eight") -> Coil:
-    """Two flat spirals side by side with opposite currents (butterfly / double-cone).
+    """Two flat spirals side by side with opposite currents (butterfly / double-cone), each
+    closed by its return lead above the winding plane.
 
     The wing at +x winds counter-clockwise, the wing at -x clockwise, so the shared central
     current runs along -y and, for dI/dt > 0, the induced E under the centre points along +y.
@@ -129,15 +142,18 @@ def figure_eight_coil(inner_radius, outer_radius, turns, conductor=("round", 1e-
     alpha = real_scalar(wing_angle, "wing_angle")
     if not 0.0 <= alpha < math.pi / 2:
         raise CoilsimValueError(f"wing_angle must be in [0, π/2) rad; got {alpha}")
-    base = _spiral(inner, outer, turns, segments_per_turn, polygon)
+    base = _with_lead(_spiral(inner, outer, turns, segments_per_turn, polygon), conductor)
     cx = outer + 0.5 * gap
     right = base + [cx, 0.0, 0.0]
     left = base * [-1.0, 1.0, 1.0] - [cx, 0.0, 0.0]  # mirrored: clockwise seen from +z
     if alpha:
         c, s = math.cos(alpha), math.sin(alpha)
-        right = np.column_stack([right[:, 0] * c, right[:, 1], -right[:, 0] * s])
-        left = np.column_stack([left[:, 0] * c, left[:, 1], left[:, 0] * s])
-    return Coil.from_polylines([right, left], [1.0, 1.0], False, conductor, casing_offset, name)
+        # rotate each wing about the y axis (its lead keeps its height above the winding)
+        right = np.column_stack([right[:, 0] * c + right[:, 2] * s, right[:, 1],
+                                 -right[:, 0] * s + right[:, 2] * c])
+        left = np.column_stack([left[:, 0] * c - left[:, 2] * s, left[:, 1],
+                                left[:, 0] * s + left[:, 2] * c])
+    return Coil.from_polylines([right, left], [1.0, 1.0], True, conductor, casing_offset, name)
 
 
 def racetrack_coil(length, width, turns, conductor=("round", 1e-3), corner_radius=None,
