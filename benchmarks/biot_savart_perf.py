@@ -63,7 +63,7 @@ def run(quick: bool = False) -> dict:
 
     min_cpu = 0.5 if quick else 2.0
     coil = cs.spiral_coil(0.01, 0.05, 10, segments_per_turn=100)
-    assert coil.n_segments == 1000
+    assert coil.n_segments == 1003  # 1000 spiral segments + the 3 of its return lead
     rng = np.random.default_rng(0)
     npts = 100_000
     pts = rng.uniform(-0.1, 0.1, size=(npts, 3)) + [0, 0, 0.06]  # outside the conductor

@@ -59,7 +59,7 @@ def section(report: dict, json_name: str = "coilsim-bench/bench.json") -> str:
     if acc:
         lines += ["| stage | case | reference | tolerance | error | result |", "|---|---|---|---|---|---|"]
         for c in acc:
-            lines.append(f"| {c['stage']} | `{c['name']}` | {_esc(c['reference'])} | ≤ {_fmt(c['tolerance'])} | "
+            lines.append(f"| {c['stage']} | `{c['name']}` | {_esc(c['reference'])} | {'≥' if c.get('check') == 'min' else '≤'} {_fmt(c['tolerance'])} | "
                          f"{_fmt(c['error'])} | {'PASS' if c['passed'] else '**FAIL**'} |")
         lines.append("")
     if perf:

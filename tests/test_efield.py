@@ -253,3 +253,12 @@ def test_fmm3dpy_kernel_normalisation_is_pinned():
     from coilsim.benchmarks.efield_perf import fmm_crossover
     r = fmm_crossover((2000,))
     assert r["available"] and r["rows"][0]["normalisation_error"] <= 1e-5
+
+
+def test_open_wires_are_warned_about():
+    leg = cs.TissueModel.planar(LAYERS)
+    t = np.linspace(0.0, 1.5 * np.pi, 100)
+    arc = cs.Coil.from_polylines([0.02 * np.c_[np.cos(t), np.sin(t), 0 * t] + [0, 0, 0.01]],
+                                 closed=False)
+    with pytest.warns(UserWarning, match="open polylines"):
+        cs.solve_efield(arc, leg)

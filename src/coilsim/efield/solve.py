@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 import weakref
 
 import numpy as np
@@ -65,6 +66,12 @@ def solve_efield(coil, tissue, *, rtol: float = RTOL, near: float = NEAR, dense_
     if not isinstance(tissue, TissueModel):
         raise CoilsimTypeError(f"tissue must be a TissueModel (cs.load_tissue(name), "
                                f"cs.TissueModel.planar(...)); got {type(tissue).__name__}")
+    open_wires = [i for i, w in enumerate(coil.wires) if not w.closed]
+    if open_wires:
+        warnings.warn(
+            f"coil: wires {open_wires} are open polylines; the induced field assumes closed "
+            f"current paths (an open end leaves charge the model ignores) — close them through "
+            f"their leads (Coil.from_polylines(..., closed=True))", UserWarning, stacklevel=2)
     t0 = time.perf_counter()
     if tissue.kind == "planar":
         check_coil_above(coil)
