@@ -262,3 +262,15 @@ def test_open_wires_are_warned_about():
                                  closed=False)
     with pytest.warns(UserWarning, match="open polylines"):
         cs.solve_efield(arc, leg)
+
+
+def test_depth_profile_and_focality_start_at_the_skin_under_a_lifted_coil():
+    leg = cs.TissueModel.sphere(0.04, 0.34, max_edge=0.006)
+    coil = cs.figure_eight_coil(0.005, 0.015, 2).placed((0.0, 0.0, 0.045), (0.0, 0.0, 1.0))
+    field = cs.solve_efield(coil, leg)
+    d, e = field.depth_profile([0.001, 0.01, 0.02])
+    np.testing.assert_allclose(d, [0.001, 0.01, 0.02])        # all inside: measured from the skin
+    np.testing.assert_allclose(e, np.linalg.norm(field.E([[0, 0, 0.039], [0, 0, 0.03], [0, 0, 0.02]]), axis=1))
+    assert e[0] > e[1] > e[2] > 0
+    foc = field.focality(spacing=2e-3, depth=0.03)
+    assert foc.e_max > 0 and 0 < foc.d_half < 0.03 and foc.v_half > 0

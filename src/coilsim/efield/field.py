@@ -126,9 +126,9 @@ class EField:
         ax = self.coil.axis
         if self.tissue.kind == "planar":
             return np.array([c[0], c[1], 0.0]), np.array([0.0, 0.0, -1.0])
-        # walk from the contact point along −axis until inside the skin
+        # from the contact point along −axis down to the skin
         d = self.tissue.depth(c[None])[0]
-        return c - ax * min(d, 0.0), -ax
+        return c + ax * min(d, 0.0), -ax  # d < 0: the casing is |d| above the skin
 
     def depth_profile(self, depths=None, *, di_dt: float = 1.0):
         """(depths (n,) m, |E| (n,) V/m) along the inward normal under the coil's contact

@@ -320,29 +320,14 @@ class TissueModel:
     # ------------------------------------------------------------------ points
     def region(self, points) -> np.ndarray:
         """Index into :attr:`regions` of the region holding each point (..., 3) m; −1 outside.
-        Planar, sphere and cylinder use the exact shapes, calf and meshes the triangle surfaces."""
+        Planar models use the exact layers; every other kind its triangle surfaces (the geometry
+        the BEM solves, so a point the solver accepts is a point this counts as inside)."""
         p = as_points(points)
         if self.kind == "planar":
             z = -p[..., 2]
             edges = np.cumsum([0.0] + [l.thickness for l in self.layers])
             idx = np.searchsorted(edges, z, side="right") - 1
             idx[(z < 0) | (idx >= len(self.layers))] = -1
-            return idx
-        if self.kind == "sphere":
-            r = np.linalg.norm(p, axis=-1)
-            outer = np.cumsum([l.thickness for l in self.layers][::-1])[::-1]
-            idx = np.full(r.shape, -1)
-            for i, rad in enumerate(outer):
-                idx[r <= rad] = i
-            return idx
-        if self.kind == "cylinder":
-            rho = np.hypot(p[..., 0], p[..., 1])
-            outer = np.cumsum([l.thickness for l in self.layers][::-1])[::-1]
-            idx = np.full(rho.shape, -1)
-            inset = 0.0
-            for i, (l, rad) in enumerate(zip(self.layers, outer)):
-                idx[(rho <= rad) & (np.abs(p[..., 2]) <= 0.5 * self.length - inset)] = i
-                inset += l.thickness
             return idx
         surf = self.surfaces()
         flat = p.reshape(-1, 3)
