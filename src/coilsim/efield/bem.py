@@ -74,8 +74,9 @@ class BEMOperator:
     k : sequence of float
         Conductivity contrast K = (σ_in − σ_out)/(σ_in + σ_out) of each surface.
     near, near_eval : float
-        Exact near-field integration inside this many longest triangle edges, in the operator
-        and when evaluating the field at points.
+        Near zones (see :meth:`near_radius`) of this many longest triangle edges, in the
+        operator and when evaluating the field at points; inside them the integrals are exact
+        or by a 7-point rule (EXACT), outside the centroid rule.
     dense_limit : int
         Assemble a dense matrix up to this many unknowns (float32 above DENSE64_LIMIT); above
         it, apply the operator matrix-free.
@@ -84,20 +85,11 @@ class BEMOperator:
     def __init__(self, surfaces, k, *, near: float = NEAR, near_eval: float = NEAR,
                  dense_limit: int = DENSE_LIMIT):
         t0 = time.perf_counter()
-        tris, bounds, faces, nv = [], [0], [], 0
+        tris, bounds = [], [0]
         for v, f in surfaces:
-            v = np.asarray(v, dtype=np.float64)
-            f = np.asarray(f, dtype=np.int64)
-            tris.append(v[f])
-            faces.append(f + nv)
-            nv += len(v)
+            tris.append(np.asarray(v, dtype=np.float64)[np.asarray(f, dtype=np.int64)])
             bounds.append(bounds[-1] + len(f))
         self.tris = np.ascontiguousarray(np.concatenate(tris))
-        self.faces = np.ascontiguousarray(np.concatenate(faces))
-        order = np.argsort(self.faces.ravel(), kind="stable")
-        self._vt_faces = (order // 3).astype(np.int64)
-        self._vt_start = np.concatenate(
-            [[0], np.cumsum(np.bincount(self.faces.ravel(), minlength=nv))]).astype(np.int64)
         self.bounds = np.asarray(bounds, dtype=np.int64)
         self.n = self.tris.shape[0]
         e1 = self.tris[:, 1] - self.tris[:, 0]
@@ -113,7 +105,6 @@ class BEMOperator:
         self.k = np.asarray(k, dtype=np.float64)[self.surface_of]
         self.near = float(near)
         self.near_eval = float(near_eval)
-
         self._c = [np.ascontiguousarray(self.centroid[:, i]) for i in range(3)]
         self._n = [np.ascontiguousarray(self.normal[:, i]) for i in range(3)]
         self._qpts = np.ascontiguousarray(np.einsum("qk,nkd->nqd", kb.RADON7_BARY, self.tris))
