@@ -36,7 +36,7 @@ import numpy as np
 from .._validate import real_scalar
 from ..errors import CoilsimTypeError, CoilsimValueError
 from . import _mrg_kernels as K
-from .senn import SennThreshold, _waveform_steps
+from .senn import SennThreshold, _waveform_steps, bracket_and_bisect
 
 __all__ = ["MRG_TABLE", "MrgGeometry", "MrgRun", "mrg_geometry", "mrg_simulate", "mrg_threshold",
            "MRG_DIAMETER_RANGE"]
@@ -440,48 +440,10 @@ def threshold_search(cab, da, dp, wbar, t_stim, t_stop, *, rel_tol=0.005, max_am
     guess = min(guess, max_amplitude)
 
     def fires(a):
-        nonlocal n_runs
-        n_runs += 1
         status, _, t_cross, _, _ = _run(cab, da, dp, wbar, a, n_steps)
         return status == K.STATUS_AP, t_cross
 
-    factor = 1.25
-    lo, hi, hi_cross = 0.0, None, None
-    ok, tc = fires(guess)
-    if ok:
-        hi, hi_cross = guess, tc
-        while True:
-            a = hi / factor
-            if a < max_amplitude * 1e-9:
-                raise CoilsimValueError("the fibre fires at vanishing amplitude: spontaneously active")
-            ok, tc = fires(a)
-            if ok:
-                hi, hi_cross = a, tc
-            else:
-                lo = a
-                break
-    else:
-        lo = guess
-        while hi is None:
-            if lo >= max_amplitude:
-                return MrgThreshold(math.inf, -1, math.inf, False, float(max_amplitude), lo, n_runs)
-            a = min(lo * factor, max_amplitude)
-            ok, tc = fires(a)
-            if ok:
-                hi, hi_cross = a, tc
-            else:
-                lo = a
-    while hi > lo * (1.0 + rel_tol):
-        a = math.sqrt(lo * hi)
-        ok, tc = fires(a)
-        if ok:
-            hi, hi_cross = a, tc
-        else:
-            lo = a
-    tcr = np.where(hi_cross >= 0.0, hi_cross, np.inf)
-    site = int(np.argmin(tcr))
-    return MrgThreshold(float(hi), site, float(tcr[site]) * 1e-3, True, float(max_amplitude),
-                        float(lo), n_runs)
+    return bracket_and_bisect(fires, guess, max_amplitude, rel_tol, n_runs, MrgThreshold)
 
 
 def mrg_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=DT, t_stop=None,

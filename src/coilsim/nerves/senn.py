@@ -541,6 +541,57 @@ def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, durati
                    status=_STATUS[status], t_end=steps * dt, detect_node=s.detect)
 
 
+def bracket_and_bisect(fires, guess, max_amplitude, rel_tol, runs, result):
+    """The threshold search shared by the cable models: from ``guess``, step down (×1/1.25)
+    while ``fires(a)`` -> (fired, t_cross per node, ms) holds, or up to ``max_amplitude``
+    until it does, then bisect geometrically to ``rel_tol``. ``runs`` simulations were spent
+    before; returns ``result(amplitude, site, time, reached, max_amplitude, lower, n_runs)``."""
+    n = [runs]
+
+    def run(a):
+        n[0] += 1
+        return fires(a)
+
+    factor = 1.25
+    lo, hi, hi_cross = 0.0, None, None
+    ok, tc = run(guess)
+    if ok:
+        hi, hi_cross = guess, tc
+        while True:
+            a = hi / factor
+            if a < max_amplitude * 1e-9:
+                raise CoilsimValueError("the fibre fires at vanishing amplitude: the stimulus or the "
+                                        "parameters make it spontaneously active")
+            ok, tc = run(a)
+            if ok:
+                hi, hi_cross = a, tc
+            else:
+                lo = a
+                break
+    else:
+        lo = guess
+        while hi is None:
+            if lo >= max_amplitude:
+                return result(math.inf, -1, math.inf, False, float(max_amplitude), lo, n[0])
+            a = min(lo * factor, max_amplitude)
+            ok, tc = run(a)
+            if ok:
+                hi, hi_cross = a, tc
+            else:
+                lo = a
+    while hi > lo * (1.0 + rel_tol):
+        a = math.sqrt(lo * hi)
+        ok, tc = run(a)
+        if ok:
+            hi, hi_cross = a, tc
+        else:
+            lo = a
+    tc = np.where(hi_cross >= 0.0, hi_cross, np.inf)
+    site = int(np.argmin(tc))
+    return result(float(hi), site, float(tc[site]) * 1e-3, True, float(max_amplitude), float(lo),
+                  n[0])
+
+
 def senn_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=1e-6, t_stop=None,
                    rel_tol=0.005, max_amplitude=None, guess=None, ap_threshold=AP_THRESHOLD,
                    passive_ends=False, exact_rates=False, scheme="cn",
@@ -603,48 +654,7 @@ def senn_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=1e
     guess = min(guess, max_amplitude)
 
     def fires(a):
-        nonlocal n_runs
-        n_runs += 1
         status, _, t_cross, _, _ = _run(s, a)
         return status == K.STATUS_AP, t_cross
 
-    factor = 1.25
-    lo, hi, hi_cross = 0.0, None, None
-    a = guess
-    ok, tc = fires(a)
-    if ok:
-        hi, hi_cross = a, tc
-        while True:
-            a = hi / factor
-            if a < max_amplitude * 1e-9:
-                raise CoilsimValueError("the fibre fires at vanishing amplitude: the stimulus or the "
-                                        "parameters make it spontaneously active")
-            ok, tc = fires(a)
-            if ok:
-                hi, hi_cross = a, tc
-            else:
-                lo = a
-                break
-    else:
-        lo = a
-        while hi is None:
-            if lo >= max_amplitude:
-                return SennThreshold(math.inf, -1, math.inf, False, max_amplitude, lo, n_runs)
-            a = min(lo * factor, max_amplitude)
-            ok, tc = fires(a)
-            if ok:
-                hi, hi_cross = a, tc
-            else:
-                lo = a
-    while hi > lo * (1.0 + rel_tol):
-        a = math.sqrt(lo * hi)
-        ok, tc = fires(a)
-        if ok:
-            hi, hi_cross = a, tc
-        else:
-            lo = a
-    crossed = hi_cross >= 0.0
-    tc = np.where(crossed, hi_cross, np.inf)
-    site = int(np.argmin(tc))
-    return SennThreshold(float(hi), site, float(tc[site]) * 1e-3, True, float(max_amplitude),
-                         float(lo), n_runs)
+    return bracket_and_bisect(fires, guess, max_amplitude, rel_tol, n_runs, SennThreshold)
