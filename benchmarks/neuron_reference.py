@@ -22,6 +22,19 @@ Cases (straight fibre along x centred on 0, ``ve`` in closed form at the compart
 Run ``python -m coilsim.benchmarks.neuron_reference`` (or ``python benchmarks/neuron_reference.py``)
 to regenerate ``benchmarks/data/mrg_neuron_reference.csv``; ``--compare`` prints coilsim next to
 the stored NEURON column.
+
+SENN with CRRSS nodes (``--senn``; ``benchmarks/data/senn_crrss_neuron_reference.csv``): the
+cable of :mod:`coilsim.nerves.senn` with ``node="crrss"`` (Sweeney 1987 geometry, 51 nodes, all
+active, sealed ends) built in NEURON from the published equations, independently of coilsim's
+kernels: one section per node (L = node length, diam = axon diameter, cm 2.5 µF/cm², the
+CRRSS mechanism of ``CRRSS_MOD``) and one per internode (L = node spacing - node length,
+cm = 0 and no channels: the myelin is a perfect insulator, so it is a pure axial resistor),
+``extracellular`` everywhere with ``e_extracellular = amplitude · ve · w̄_k`` (w̄_k: the
+waveform averaged over step k). Backward Euler at ``SENN_DT`` = 0.1 µs (coilsim runs
+Crank–Nicolson at 1 µs), the AP: node ``round(0.9 (N-1))`` crosses -30 mV (``APCount``).
+Cases: a point cathode 1 mm from the fibre (ρ = 3 Ω·m, amplitude in A), rectangular 50, 100
+and 500 µs, D = 5 and 20 µm; and the smooth magnetic-like field (amplitude in V/m),
+rectangular 100 µs, same diameters.
 """
 
 from __future__ import annotations
@@ -425,6 +438,346 @@ def neuron_threshold(diameter_um, field, pulse, n_nodes=N_NODES, rel_tol=REL_TOL
     return hi, int(np.argmin(hi_times)), runs, time.perf_counter() - t0
 
 
+# --------------------------------------------------------------------------- SENN with CRRSS nodes
+
+SENN_DATA = Path(__file__).resolve().parent / "data" / "senn_crrss_neuron_reference.csv"
+SENN_N_NODES = 51
+SENN_DT = 1e-7                 # s: NEURON's backward-Euler step for the reference
+SENN_REL_TOL = 1e-3
+SENN_RHO_E = 3.0               # Ω·m (300 Ω·cm)
+SENN_POINT_DISTANCE = 1e-3     # m
+SENN_DIAMETERS_UM = (5.0, 20.0)
+SENN_CASES = (("point", "rectangular_50us"), ("point", "rectangular_100us"),
+              ("point", "rectangular_500us"), ("smooth", "rectangular_100us"))
+
+# The CRRSS node (Chiu, Ritchie, Rogart & Stagg 1979; Sweeney, Mortimer & Durand 1987),
+# written from the published equations at absolute membrane potential (mV, ms):
+#   I_Na = g_Na m^2 h (v - E_Na), I_L = g_L (v - E_L); every rate times 3^((celsius - 37)/10)
+#   a_m = (126 + 0.363 v)/(1 + exp(-(v + 49)/5.3)),  b_m = a_m exp(-(v + 56.2)/4.17)
+#   b_h = 15.6/(1 + exp(-(v + 56)/10)),              a_h = b_h exp(-(v + 74.5)/5)
+# rates evaluated at max(v, -330 mV) (coilsim's floor: rest - 250 mV).
+CRRSS_MOD = r"""
+TITLE CRRSS mammalian node of Ranvier (coilsim reference; Sweeney, Mortimer & Durand 1987)
+NEURON {
+    SUFFIX crrss_cs
+    NONSPECIFIC_CURRENT ina
+    NONSPECIFIC_CURRENT il
+    RANGE gnabar, gl, ena, el
+    GLOBAL q10, vfloor
+}
+UNITS {
+    (mA) = (milliamp)
+    (mV) = (millivolt)
+    (S) = (siemens)
+}
+PARAMETER {
+    gnabar = 1.445 (S/cm2)
+    gl = 0.128 (S/cm2)
+    ena = 35.64 (mV)
+    el = -80.01 (mV)
+    q10 = 3
+    vfloor = -330 (mV)
+}
+ASSIGNED {
+    v (mV)
+    celsius (degC)
+    ina (mA/cm2)
+    il (mA/cm2)
+    minf
+    hinf
+    mtau (ms)
+    htau (ms)
+}
+STATE { m h }
+BREAKPOINT {
+    SOLVE states METHOD cnexp
+    ina = gnabar * m * m * h * (v - ena)
+    il = gl * (v - el)
+}
+INITIAL {
+    rates(v)
+    m = minf
+    h = hinf
+}
+DERIVATIVE states {
+    rates(v)
+    m' = (minf - m) / mtau
+    h' = (hinf - h) / htau
+}
+UNITSOFF
+PROCEDURE rates(vm) { LOCAL e, k, am, bm, ah, bh
+    e = vm
+    if (e < vfloor) { e = vfloor }
+    k = q10 ^ ((celsius - 37) / 10)
+    am = k * (126 + 0.363 * e) / (1 + exp(-(e + 49) / 5.3))
+    bm = am * exp(-(e + 56.2) / 4.17)
+    bh = k * 15.6 / (1 + exp(-(e + 56) / 10))
+    ah = bh * exp(-(e + 74.5) / 5)
+    mtau = 1 / (am + bm)
+    minf = am / (am + bm)
+    htau = 1 / (ah + bh)
+    hinf = ah / (ah + bh)
+}
+UNITSON
+"""
+
+_CRRSS_LOADED = False
+
+
+def _nrnivmodl() -> str:
+    """nrnivmodl on PATH, or next to this Python (a virtual environment that is not activated)."""
+    import shutil
+    exe = shutil.which("nrnivmodl")
+    if exe is None:
+        cand = Path(sys.executable).parent / "nrnivmodl"
+        exe = str(cand) if cand.exists() else "nrnivmodl"
+    return exe
+
+
+def _load_crrss():
+    """NEURON with the CRRSS mechanism compiled (nrnivmodl) and loaded."""
+    global _CRRSS_LOADED
+    from neuron import h
+    if not _CRRSS_LOADED:
+        try:
+            h.crrss_cs                                   # already loaded
+        except AttributeError:
+            root = Path(os.environ.get("COILSIM_NRN_CACHE_CRRSS",
+                                       Path(tempfile.gettempdir()) / "coilsim_nrn_crrss"))
+            root.mkdir(parents=True, exist_ok=True)
+            mod = root / "crrss_cs.mod"
+            stale = not mod.exists() or mod.read_text() != CRRSS_MOD
+            if stale:
+                mod.write_text(CRRSS_MOD)
+            libs = list(root.glob("*/libnrnmech.so")) + list(root.glob("*/.libs/libnrnmech.so"))
+            if stale or not libs:
+                subprocess.run([_nrnivmodl()], cwd=root, check=True, capture_output=True)
+                libs = list(root.glob("*/libnrnmech.so")) + list(root.glob("*/.libs/libnrnmech.so"))
+            h.nrn_load_dll(str(libs[0]))
+        _CRRSS_LOADED = True
+    h.load_file("stdrun.hoc")
+    return h
+
+
+def senn_waveforms():
+    import coilsim.pulses as P
+    return {"rectangular_50us": P.rectangular(50e-6), "rectangular_100us": P.rectangular(100e-6),
+            "rectangular_500us": P.rectangular(500e-6)}
+
+
+def senn_case_ve(field: str, diameter_um: float, n_nodes: int = SENN_N_NODES) -> np.ndarray:
+    """V_e (V per unit amplitude) at the nodes of the straight SENN-CRRSS fibre (x axis,
+    centred on 0): ``point`` a cathode ``SENN_POINT_DISTANCE`` from the middle node, per
+    ampere; ``smooth`` E_x = exp(-x²/(2σ²)) V/m, V_e = -∫E dx."""
+    from scipy.special import erf
+    from coilsim.nerves.senn import CrrssParameters
+    x = (np.arange(n_nodes) - (n_nodes - 1) // 2) * CrrssParameters().internode_ratio * diameter_um * 1e-6
+    if field == "point":
+        return SENN_RHO_E * (-1.0) / (4 * math.pi * np.sqrt(x ** 2 + SENN_POINT_DISTANCE ** 2))
+    if field == "smooth":
+        s = SMOOTH_SIGMA
+        return -s * math.sqrt(math.pi / 2) * erf(x / (s * math.sqrt(2)))
+    raise ValueError(field)
+
+
+def coilsim_senn_threshold(diameter_um, field, pulse, n_nodes=SENN_N_NODES, rel_tol=SENN_REL_TOL,
+                           **kw):
+    from coilsim.nerves.senn import senn_threshold
+    return senn_threshold(diameter_um * 1e-6, senn_case_ve(field, diameter_um, n_nodes), pulse,
+                          node="crrss", rel_tol=rel_tol, **kw)
+
+
+class NeuronSennCrrss:
+    """The SENN cable with CRRSS nodes in NEURON (see the module docstring)."""
+
+    def __init__(self, diameter_um: float, n_nodes: int = SENN_N_NODES, params=None):
+        from coilsim.nerves.senn import CrrssParameters, AP_THRESHOLDS
+        p = CrrssParameters() if params is None else params
+        h = self.h = _load_crrss()
+        d = p.axon_ratio * diameter_um                      # µm
+        lnode = p.node_length * 1e6                         # µm
+        spacing = p.internode_ratio * diameter_um           # µm
+        ra = p.rho_i * 100.0                                # Ω·cm
+        self.v_rest = p.v_rest * 1e3
+        self.celsius = p.temperature - 273.15
+        secs, self.nodes, self.node_index = [], [], []
+
+        def section(L, cm):
+            s = h.Section()
+            s.nseg = 1
+            s.L = L
+            s.diam = d
+            s.Ra = ra
+            s.cm = cm
+            s.insert("extracellular")
+            s.xg[0] = 1e10
+            s.xc[0] = 0.0
+            return s
+
+        for i in range(n_nodes):
+            s = section(lnode, p.c_m * 100.0)               # F/m² -> µF/cm²
+            s.insert("crrss_cs")
+            for seg in s:
+                seg.crrss_cs.gnabar = p.g_na * 1e-4         # S/m² -> S/cm²
+                seg.crrss_cs.gl = p.g_l * 1e-4
+                seg.crrss_cs.ena = p.e_na * 1e3
+                seg.crrss_cs.el = p.e_l * 1e3
+            h.q10_crrss_cs = p.q10
+            h.vfloor_crrss_cs = self.v_rest - 250.0
+            self.node_index.append(len(secs))
+            secs.append(s)
+            self.nodes.append(s)
+            if i < n_nodes - 1:
+                secs.append(section(spacing - lnode, 0.0))  # myelin: a perfect insulator
+        for a, b in zip(secs[:-1], secs[1:]):
+            b.connect(a(1), 0)
+        self.secs = secs
+        self.segs = [s(0.5) for s in secs]
+        self.detect = int(round(0.9 * (n_nodes - 1)))
+        self.apc = [h.APCount(n(0.5)) for n in self.nodes]
+        for a in self.apc:
+            a.thresh = self.v_rest + AP_THRESHOLDS["crrss"] * 1e3
+
+    def _seg_ve(self, ve_nodes_mV):
+        """e_extracellular per section: the nodes' values; an internode takes its neighbours' mean
+        (it carries no membrane current, so the value does not matter)."""
+        out = np.empty(len(self.secs))
+        out[self.node_index] = ve_nodes_mV
+        out[1::2] = 0.5 * (ve_nodes_mV[:-1] + ve_nodes_mV[1:])
+        return out
+
+    def fires(self, ve_V, wbar, amplitude, dt_ms, t_stop_ms):
+        h = self.h
+        h.dt = dt_ms
+        h.secondorder = 0
+        h.celsius = self.celsius
+        for seg in self.segs:
+            seg.e_extracellular = 0.0
+        h.finitialize(self.v_rest)
+        ve = self._seg_ve(np.asarray(ve_V) * 1e3 * amplitude)
+        segs = self.segs
+        apd = self.apc[self.detect]
+        for wk in wbar:
+            for seg, v in zip(segs, ve):
+                seg.e_extracellular = v * wk
+            h.fadvance()
+            if apd.n > 0:
+                break
+        for seg in segs:
+            seg.e_extracellular = 0.0
+        while apd.n == 0 and h.t < t_stop_ms - 0.5 * dt_ms:      # in chunks: stop at the AP
+            t_next = min(h.t + 0.05, t_stop_ms)
+            h.tstop = t_next
+            h.continuerun(t_next)
+        times = np.array([a.time if a.n > 0 else np.inf for a in self.apc])
+        return apd.n > 0, times
+
+
+def neuron_senn_threshold(diameter_um, field, pulse, n_nodes=SENN_N_NODES, rel_tol=SENN_REL_TOL,
+                          guess=None, dt=SENN_DT):
+    """(threshold, site node, runs, seconds) of the SENN-CRRSS fibre by NEURON."""
+    from coilsim.nerves.senn import _waveform_steps
+    model = NeuronSennCrrss(diameter_um, n_nodes)
+    ve = senn_case_ve(field, diameter_um, n_nodes)
+    wbar, t_stim = _waveform_steps(pulse, dt, None)
+    t_stop_ms = (t_stim + 1.5e-3) * 1e3
+    t0 = time.perf_counter()
+    runs = [0]
+
+    def fires(a):
+        runs[0] += 1
+        return model.fires(ve, wbar, a, dt * 1e3, t_stop_ms)
+
+    a = guess if guess is not None else 1e-4
+    ok, times = fires(a)
+    lo, hi, hi_times = 0.0, None, None
+    if ok:
+        hi, hi_times = a, times
+        while True:
+            a = hi / 1.05
+            ok, times = fires(a)
+            if ok:
+                hi, hi_times = a, times
+            else:
+                lo = a
+                break
+    else:
+        lo = a
+        while hi is None:
+            a = lo * 1.05
+            ok, times = fires(a)
+            if ok:
+                hi, hi_times = a, times
+            else:
+                lo = a
+            if lo > 1e12:
+                raise RuntimeError("NEURON: no threshold found")
+    while hi > lo * (1 + rel_tol):
+        a = math.sqrt(lo * hi)
+        ok, times = fires(a)
+        if ok:
+            hi, hi_times = a, times
+        else:
+            lo = a
+    return hi, int(np.argmin(hi_times)), runs[0], time.perf_counter() - t0
+
+
+def read_senn_table(path: Path = SENN_DATA):
+    return read_table(path)
+
+
+def generate_senn(path: Path = SENN_DATA, dt: float = SENN_DT) -> list:
+    rows = []
+    pulses = senn_waveforms()
+    for field, wname in SENN_CASES:
+        for d in SENN_DIAMETERS_UM:
+            cs = coilsim_senn_threshold(d, field, pulses[wname])
+            thr, site, runs, secs = neuron_senn_threshold(d, field, pulses[wname],
+                                                          guess=cs.amplitude * 1.02, dt=dt)
+            rows.append(dict(field=field, waveform=wname, diameter_um=d, n_nodes=SENN_N_NODES,
+                             neuron_threshold=thr, neuron_site=site, neuron_runs=runs,
+                             neuron_seconds=secs))
+            print(f"{field:6s} {wname:18s} {d:5.1f} µm  NEURON {thr:.6g} (node {site}, {secs:.1f} s)"
+                  f"  coilsim {cs.amplitude:.6g} (node {cs.site})  ratio {cs.amplitude / thr:.4f}",
+                  flush=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("# SENN fibre with CRRSS nodes: thresholds computed by NEURON "
+                 "(benchmarks/neuron_reference.py --senn)\n")
+        fh.write(f"# date: {datetime.date.today().isoformat()}\n")
+        fh.write(f"# versions: {versions()}\n")
+        fh.write(f"# model: CRRSS node (Sweeney, Mortimer & Durand 1987) 37 C, v_rest=-80 mV, cable axon 0.6 D, "
+                 f"node 1.5 um, internode 100 D, rho_i 54.7 Ohm cm, myelin a perfect insulator, "
+                 f"{SENN_N_NODES} active nodes, sealed ends\n")
+        fh.write(f"# protocol: NEURON backward Euler dt={dt * 1e6:g}us, e_extracellular = amplitude*ve*"
+                 f"(waveform averaged per step), AP = node round(0.9(N-1)) crosses -30 mV, "
+                 f"bisection rel_tol={SENN_REL_TOL}\n")
+        fh.write(f"# units: point field in A of cathodic current (rho={SENN_RHO_E} Ohm m, "
+                 f"{SENN_POINT_DISTANCE * 1e3} mm from the middle node); smooth field in V/m "
+                 f"(E_x = exp(-x^2/(2 sigma^2)), sigma={SMOOTH_SIGMA * 1e3} mm)\n")
+        fh.write("field,waveform,diameter_um,n_nodes,neuron_threshold,neuron_site,neuron_runs,neuron_seconds\n")
+        for r in rows:
+            fh.write(f"{r['field']},{r['waveform']},{r['diameter_um']},{r['n_nodes']},"
+                     f"{r['neuron_threshold']:.8g},{r['neuron_site']},{r['neuron_runs']},"
+                     f"{r['neuron_seconds']:.3f}\n")
+    return rows
+
+
+def compare_senn(path: Path = SENN_DATA) -> float:
+    """Print coilsim's SENN-CRRSS thresholds next to the stored NEURON ones; return max |ratio-1|."""
+    pulses = senn_waveforms()
+    worst = 0.0
+    for r in read_table(path):
+        d = float(r["diameter_um"])
+        ref = float(r["neuron_threshold"])
+        cs = coilsim_senn_threshold(d, r["field"], pulses[r["waveform"]], int(r["n_nodes"]))
+        ratio = cs.amplitude / ref
+        worst = max(worst, abs(ratio - 1))
+        print(f"{r['field']:6s} {r['waveform']:18s} {d:5.1f} {ref:12.6g} {cs.amplitude:12.6g} "
+              f"{ratio:7.4f}  node {cs.site} (NEURON {r['neuron_site']})")
+    return worst
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -500,8 +853,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--compare", action="store_true", help="compare coilsim to the stored table")
     ap.add_argument("--quick", action="store_true", help="two diameters only")
-    ap.add_argument("--out", type=Path, default=DATA)
+    ap.add_argument("--senn", action="store_true",
+                    help="the SENN fibre with CRRSS nodes (senn_crrss_neuron_reference.csv)")
+    ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
+    if a.senn:
+        out = SENN_DATA if a.out is None else a.out
+        if a.compare:
+            worst = compare_senn(out)
+            print(f"SENN-CRRSS vs NEURON (stored table): max |ratio-1| = {worst:.4f} "
+                  f"{'PASS' if worst <= 0.02 else 'FAIL'}")
+            return 0 if worst <= 0.02 else 1
+        generate_senn(out)
+        return 0
+    a.out = DATA if a.out is None else a.out
     if a.compare:
         worst = compare(a.out)
         print(f"MRG vs NEURON (stored table): max |ratio-1| = {worst:.4f} "

@@ -1,8 +1,8 @@
 """Nerve fibres: fibre geometry, field coupling, cable models (SENN, MRG), the fast estimator,
 threshold searches and activation depth."""
 
-from .senn import (SennParameters, SennRun, SennThreshold, point_source_potential,
-                   senn_node_positions, senn_simulate, senn_threshold)
+from .senn import (NODES, CrrssParameters, SennParameters, SennRun, SennThreshold,
+                   point_source_potential, senn_node_positions, senn_simulate, senn_threshold)
 from .fiber import (Fiber, Skin, afferent_fiber, cutaneous_fiber, internode_length, motor_axon,
                     nerve_trunk, probe_fibers, smooth_path)
 from .coupling import evaluate_field, quasi_potential, tangential_field
@@ -13,7 +13,7 @@ from .threshold import (ActivationDepth, FiberThreshold, activation_depth, fiber
                         fiber_thresholds, fires, strength_duration, threshold_vs_depth)
 
 __all__ = [
-    "SennParameters", "SennRun", "SennThreshold", "point_source_potential",
+    "NODES", "CrrssParameters", "SennParameters", "SennRun", "SennThreshold", "point_source_potential",
     "senn_node_positions", "senn_simulate", "senn_threshold",
     "Fiber", "Skin", "afferent_fiber", "cutaneous_fiber", "internode_length", "motor_axon",
     "nerve_trunk", "probe_fibers", "smooth_path",

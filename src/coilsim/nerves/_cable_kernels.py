@@ -1,13 +1,31 @@
-"""Numba kernels of the SENN cable: Frankenhaeuser–Huxley nodes, implicit time stepping.
+"""Numba kernels of the SENN cable: Frankenhaeuser–Huxley or CRRSS nodes, implicit time stepping.
 
 Pure functions on arrays; they write into preallocated outputs and trust their inputs (the
 validating wrapper is :mod:`coilsim.nerves.senn`). They import nothing else from coilsim except
 the numba options.
 
-Units inside the kernels (chosen so that the FH rate constants keep their published form):
+Units inside the kernels (chosen so that the rate constants keep their published form):
 membrane potential ``v`` = depolarisation from rest in mV, time in ms, current densities in
 µA/cm², capacitance in µF/cm², conductances per nodal area in mS/cm², permeabilities times the
 Faraday constant in µA/cm² per mM (so ``P·F·GHK`` is µA/cm²), concentrations in mM.
+
+Node membranes (``kind``):
+
+* ``KIND_FH`` — Frankenhaeuser–Huxley (amphibian, 22 °C): sodium, potassium and the "p" current
+  through Goldman–Hodgkin–Katz fluxes, plus a leak; gates m, h, n, p.
+* ``KIND_CRRSS`` — Chiu, Ritchie, Rogart & Stagg 1979 (rabbit) at 37 °C as in Sweeney,
+  Mortimer & Durand 1987 ("CRRSS"): ``I = g_Na m² h (V - E_Na) + g_L (V - E_L)``, no potassium current;
+  gates m, h (columns 0 and 1 of ``gates``; 2 and 3 unused). Rates at absolute potential
+  ``E`` = ``v + V_rest`` (mV), multiplied by the temperature factor ``k = Q10^((T - 37 °C)/10)``::
+
+      α_m = (126 + 0.363 E) / (1 + exp(-(E + 49)/5.3))     β_m = α_m / exp((E + 56.2)/4.17)
+      β_h = 15.6 / (1 + exp(-(E + 56)/10))                 α_h = β_h / exp((E + 74.5)/5)
+
+  (the published form in depolarisation ``V = E + 80``: α_m = (97 + 0.363 V)/(1 + e^{(31-V)/5.3}),
+  β_m = α_m/e^{(V-23.8)/4.17}, β_h = 15.6/(1 + e^{(24-V)/10}), α_h = β_h/e^{(V-5.5)/5}).
+  The fit holds for physiological potentials; the numerator of α_m changes sign at
+  E = -347 mV, so the rates are evaluated at ``max(E, V_rest - 250 mV)`` (a node that
+  hyperpolarised has m ≈ 0, h ≈ 1 either way).
 
 Time stepping (Hines' staggered scheme, as NEURON's ``secondorder`` Crank–Nicolson):
 
@@ -42,9 +60,20 @@ from .._numba import njit
  T_DGK) = range(12)
 N_TABLE_COLS = 12
 
-# entries of the constants vector
-(C_KU, C_VREST, C_NAO, C_NAI, C_KO, C_KI, C_PNA, C_PK, C_PP, C_GL, C_VL) = range(11)
-N_CONSTS = 11
+# columns of the CRRSS coefficient table (the first four FH columns: m and h)
+N_CRRSS_COLS = 4
+
+# entries of the constants vector (FH uses C_KU .. C_VL; CRRSS uses C_VREST, C_GL, C_VL and
+# C_GNA .. C_QT)
+(C_KU, C_VREST, C_NAO, C_NAI, C_KO, C_KI, C_PNA, C_PK, C_PP, C_GL, C_VL, C_GNA, C_ENA,
+ C_QT) = range(14)
+N_CONSTS = 14
+
+# node membranes
+KIND_FH = 0
+KIND_CRRSS = 1
+#: lowest depolarisation (mV) at which the CRRSS rates are evaluated (see the module docstring)
+CRRSS_V_FLOOR = -250.0
 
 # kernel status codes
 STATUS_QUIET = 0       # stimulus over and every node back near rest: no action potential
@@ -126,6 +155,59 @@ def build_table(v_lo, dv, dt, c, table):
 
 
 @njit
+def crrss_rates(v, c):
+    """CRRSS rate constants (ms⁻¹) at depolarisation ``v`` (mV); ``c``: constants vector.
+
+    Returns ``(α_m, β_m, α_h, β_h)`` at the temperature factor ``c[C_QT]``.
+    """
+    if v < CRRSS_V_FLOOR:
+        v = CRRSS_V_FLOOR
+    e = v + c[C_VREST]
+    k = c[C_QT]
+    am = (126.0 + 0.363 * e) / (1.0 + math.exp(-(e + 49.0) / 5.3))
+    bm = am * math.exp(-(e + 56.2) / 4.17)
+    bh = 15.6 / (1.0 + math.exp(-(e + 56.0) / 10.0))
+    ah = bh * math.exp(-(e + 74.5) / 5.0)
+    return k * am, k * bm, k * ah, k * bh
+
+
+@njit
+def crrss_coeffs(v, dt, c, out):
+    """CRRSS table row (m∞, m decay, h∞, h decay) at depolarisation ``v`` (mV), step ``dt`` (ms)."""
+    am, bm, ah, bh = crrss_rates(v, c)
+    s = am + bm
+    out[T_MINF] = am / s
+    out[T_MDEC] = math.exp(-dt * s)
+    s = ah + bh
+    out[T_HINF] = ah / s
+    out[T_HDEC] = math.exp(-dt * s)
+
+
+@njit
+def build_crrss_table(v_lo, dv, dt, c, table):
+    """Fill ``table[i] = crrss_coeffs(v_lo + i·dv)`` (``table``: (n, N_CRRSS_COLS))."""
+    for i in range(table.shape[0]):
+        crrss_coeffs(v_lo + i * dv, dt, c, table[i])
+
+
+@njit
+def crrss_steady_gates(v, c, out):
+    """Steady-state m, h of the CRRSS node at depolarisation ``v`` (mV) into ``out[0:2]``;
+    ``out[2:4]`` (unused gates) are set to 0."""
+    am, bm, ah, bh = crrss_rates(v, c)
+    out[0] = am / (am + bm)
+    out[1] = ah / (ah + bh)
+    out[2] = 0.0
+    out[3] = 0.0
+
+
+@njit
+def crrss_node_current(v, m, h, c):
+    """CRRSS membrane current density (µA/cm²) at depolarisation ``v`` (mV) and gates m, h."""
+    return c[C_GNA] * m * m * h * (v - c[C_ENA]) + c[C_GL] * (v - c[C_VL])
+
+
+@njit
 def steady_gates(v, out):
     """Steady-state m, h, n, p at depolarisation ``v`` (mV) into ``out[0:4]``."""
     am, bm, ah, bh, an, bn, ap, bp = fh_rates(v)
@@ -138,21 +220,23 @@ def steady_gates(v, out):
 @njit
 def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, theta,
               table, v_lo, inv_dv, c, v_ap, detect, quiet_v, quiet_m, t_cross, rec, rec_every,
-              vmax):
+              vmax, kind=KIND_FH):
     """Integrate the cable from its current state; return ``(status, steps_run)``.
 
     Parameters (kernel units, see the module docstring)
     ----------
     v : (N,) depolarisation at the current time (mV); updated in place.
-    gates : (N, 4) m, h, n, p half a step behind ``v``; updated in place (ignored where passive).
-    active : (N,) uint8, 1 = Frankenhaeuser–Huxley node, 0 = passive node (C and g_L only).
+    gates : (N, 4) m, h, n, p (CRRSS: m, h, 0, 0) half a step behind ``v``; updated in place
+        (ignored where passive).
+    active : (N,) uint8, 1 = active node (membrane ``kind``), 0 = passive node (C and g_L only).
     ga : axial conductance between neighbouring nodes per nodal area (mS/cm²).
     cm : nodal capacitance (µF/cm²).
     drive : (N,) ``ga·Δv_e`` per unit amplitude and unit waveform (µA/cm²), sealed ends.
     wbar : (n_stim,) the waveform averaged over each step; zero drive after ``n_stim`` steps.
     amplitude : multiplier of ``drive``.
     dt : step (ms); ``n_steps``: the most steps to run; ``theta``: ½ CN, 1 backward Euler.
-    table, v_lo, inv_dv : coefficient table on ``v_lo + i/inv_dv``.
+    table, v_lo, inv_dv : coefficient table on ``v_lo + i/inv_dv`` (columns of ``kind``; a
+        one-row table means: evaluate the exact functions).
     c : constants vector (``C_*`` indices).
     v_ap : action-potential threshold (mV of depolarisation); ``detect``: detection node.
     quiet_v, quiet_m : after the stimulus, stop as quiet when every ``|v| < quiet_v`` and
@@ -161,9 +245,11 @@ def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, the
     rec : (n_rec, N) out: ``v`` every ``rec_every`` steps starting with the initial state;
         pass shape (0, N) to record nothing.
     vmax : (N,) out: the largest ``v`` each node reached.
+    kind : ``KIND_FH`` or ``KIND_CRRSS``.
     """
     n = v.shape[0]
     n_tab = table.shape[0]
+    n_cols = table.shape[1]
     n_stim = wbar.shape[0]
     n_rec = rec.shape[0]
     gl = c[C_GL]
@@ -171,6 +257,8 @@ def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, the
     pna = c[C_PNA]
     pk = c[C_PK]
     pp = c[C_PP]
+    gna = c[C_GNA]
+    ena = c[C_ENA]
     co = np.empty(N_TABLE_COLS)
     cur = np.empty(n)
     diag = np.empty(n)
@@ -196,23 +284,31 @@ def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, the
                 if x >= 0.0 and x < n_tab - 1:
                     j = int(x)
                     f = x - j
-                    for q in range(N_TABLE_COLS):
+                    for q in range(n_cols):
                         a = table[j, q]
                         co[q] = a + f * (table[j + 1, q] - a)
+                elif kind == KIND_CRRSS:
+                    crrss_coeffs(vi, dt, c, co)
                 else:
                     node_coeffs(vi, dt, c, co)
                 mm = co[T_MINF] + (gates[i, 0] - co[T_MINF]) * co[T_MDEC]
                 hh = co[T_HINF] + (gates[i, 1] - co[T_HINF]) * co[T_HDEC]
-                nn = co[T_NINF] + (gates[i, 2] - co[T_NINF]) * co[T_NDEC]
-                pq = co[T_PINF] + (gates[i, 3] - co[T_PINF]) * co[T_PDEC]
                 gates[i, 0] = mm
                 gates[i, 1] = hh
-                gates[i, 2] = nn
-                gates[i, 3] = pq
-                wna = pna * mm * mm * hh + pp * pq * pq
-                wk = pk * nn * nn
-                cur[i] = wna * co[T_GNA] + wk * co[T_GK] + gl * (vi - vl)
-                didv = wna * co[T_DGNA] + wk * co[T_DGK] + gl
+                if kind == KIND_CRRSS:
+                    # linear in v: I = g_Na m²h (v - E_Na) + g_L (v - E_L)
+                    wna = gna * mm * mm * hh
+                    cur[i] = wna * (vi - ena) + gl * (vi - vl)
+                    didv = wna + gl
+                else:
+                    nn = co[T_NINF] + (gates[i, 2] - co[T_NINF]) * co[T_NDEC]
+                    pq = co[T_PINF] + (gates[i, 3] - co[T_PINF]) * co[T_PDEC]
+                    gates[i, 2] = nn
+                    gates[i, 3] = pq
+                    wna = pna * mm * mm * hh + pp * pq * pq
+                    wk = pk * nn * nn
+                    cur[i] = wna * co[T_GNA] + wk * co[T_GK] + gl * (vi - vl)
+                    didv = wna * co[T_DGNA] + wk * co[T_DGK] + gl
             else:
                 cur[i] = gl * vi
                 didv = gl

@@ -1,7 +1,8 @@
 """Nerve fibres: a cable model's nodes laid along a 3-D path, and the calf's fibre families.
 
 A :class:`Fiber` is a polyline ``path`` (m), a fibre diameter (m) and a cable model ("mrg" or
-"senn"). Its nodes of Ranvier sit at arc lengths ``s_k = s_0 + k·Δ`` along the path, with ``Δ``
+"senn"; a SENN fibre's nodal membrane is ``node``: "fh" Frankenhaeuser–Huxley or "crrss"
+mammalian). Its nodes of Ranvier sit at arc lengths ``s_k = s_0 + k·Δ`` along the path, with ``Δ``
 the model's internode length for the diameter (SENN: ``100 D``; MRG: the published node spacing,
 :mod:`coilsim.nerves.mrg`), as many as fit between the two ends. By default one node sits at
 the middle of the path (``anchor="middle"``) and the node count is odd, the NEURON/PyFibers
@@ -51,13 +52,15 @@ FAMILY_DIAMETERS = {
 }
 
 
-def internode_length(diameter, model: str = "mrg", *, extrapolate: bool = False) -> float:
-    """Node-to-node distance (m) of ``model`` for a fibre of ``diameter`` (m)."""
+def internode_length(diameter, model: str = "mrg", *, extrapolate: bool = False,
+                     node: str | None = None) -> float:
+    """Node-to-node distance (m) of ``model`` for a fibre of ``diameter`` (m) (``node``: the
+    SENN node membrane, "fh" or "crrss")."""
     model = _model_name(model)
     diameter = real_scalar(diameter, "diameter", positive=True)
     if model == "senn":
-        from .senn import SennParameters
-        return SennParameters().internode_ratio * diameter
+        from .senn import node_parameters
+        return node_parameters("fh" if node is None else node)[1].internode_ratio * diameter
     from .mrg import mrg_geometry
     return mrg_geometry(diameter, extrapolate=extrapolate).node_spacing
 
@@ -98,6 +101,9 @@ class Fiber:
     path : (n, 3) array, m; n >= 2, no repeated consecutive points.
     diameter : fibre (outer myelin) diameter, m.
     model : "mrg" (McIntyre–Richardson–Grill, 5.7–16 µm) or "senn" (Reilly's SENN).
+    node : the nodal membrane of a "senn" fibre: "fh" (Frankenhaeuser–Huxley, default) or
+        "crrss" (mammalian rabbit node, Sweeney 1987, 37 °C; for fibres outside MRG's range).
+        MRG has its own node: leave ``node`` out.
     anchor : "middle" (a node at the path's arc-length midpoint, odd node count) or "start"
         (node 0 on the first point).
     extrapolate : allow MRG diameters outside the published 5.7–16 µm table (linear
@@ -106,15 +112,15 @@ class Fiber:
 
     Attributes
     ----------
-    path, diameter, model, length (m), node_spacing (m), node_arc (N,) m, nodes (N, 3) m,
-    n_nodes.
+    path, diameter, model, node ("fh"/"crrss" for SENN, None for MRG), length (m),
+    node_spacing (m), node_arc (N,) m, nodes (N, 3) m, n_nodes.
     """
 
-    __slots__ = ("path", "diameter", "model", "extrapolate", "anchor", "name", "depth",
+    __slots__ = ("path", "diameter", "model", "node", "extrapolate", "anchor", "name", "depth",
                  "_cum", "node_arc", "node_spacing")
 
     def __init__(self, path, diameter=10e-6, model: str = "mrg", *, anchor: str = "middle",
-                 extrapolate: bool = False, name: str = "", depth=None):
+                 extrapolate: bool = False, name: str = "", depth=None, node: str | None = None):
         self.path = _as_path(path)
         self.path.flags.writeable = False
         self.diameter = real_scalar(diameter, "diameter", positive=True)
@@ -122,6 +128,14 @@ class Fiber:
             raise CoilsimValueError(f"diameter must be a myelinated fibre's diameter in metres "
                                     f"(0.5e-6 to 50e-6); got {self.diameter!r}")
         self.model = _model_name(model)
+        if self.model == "senn":
+            from .senn import node_parameters
+            self.node = node_parameters("fh" if node is None else node)[0]
+        elif node is not None:
+            raise CoilsimValueError(f"node={node!r} applies to model='senn' (its nodal membrane, "
+                                    "'fh' or 'crrss'); MRG has its own node, leave node out")
+        else:
+            self.node = None
         self.extrapolate = bool(extrapolate)
         if anchor not in ("middle", "start"):
             raise CoilsimValueError(f"anchor must be 'middle' or 'start'; got {anchor!r}")
@@ -130,7 +144,8 @@ class Fiber:
         self.depth = None if depth is None else real_scalar(depth, "depth")
         seg = np.linalg.norm(np.diff(self.path, axis=0), axis=1)
         self._cum = np.concatenate(([0.0], np.cumsum(seg)))
-        self.node_spacing = internode_length(self.diameter, self.model, extrapolate=self.extrapolate)
+        self.node_spacing = internode_length(self.diameter, self.model, extrapolate=self.extrapolate,
+                                             node=self.node)
         L = self._cum[-1]
         if anchor == "middle":
             half = int(math.floor(0.5 * L / self.node_spacing + 1e-9))
@@ -192,13 +207,18 @@ class Fiber:
         g = mrg_geometry(self.diameter, extrapolate=self.extrapolate)
         return self.node_arc[0] + g.compartment_offsets(self.n_nodes)
 
-    def with_model(self, model: str, diameter=None) -> "Fiber":
-        """The same path with another model (and diameter)."""
+    def with_model(self, model: str, diameter=None, node: str | None = None) -> "Fiber":
+        """The same path with another model (and diameter; ``node`` for SENN, default: this
+        fibre's SENN node, else "fh")."""
+        if node is None and _model_name(model) == "senn" and self.model == "senn":
+            node = self.node
         return Fiber(self.path, self.diameter if diameter is None else diameter, model,
-                     anchor=self.anchor, extrapolate=self.extrapolate, name=self.name, depth=self.depth)
+                     anchor=self.anchor, extrapolate=self.extrapolate, name=self.name, depth=self.depth,
+                     node=node)
 
     def __repr__(self):
-        return (f"Fiber({self.model}, {self.diameter * 1e6:.3g} µm, {self.n_nodes} nodes, "
+        kind = self.model if self.node in (None, "fh") else f"{self.model}/{self.node}"
+        return (f"Fiber({kind}, {self.diameter * 1e6:.3g} µm, {self.n_nodes} nodes, "
                 f"{self.length * 1e3:.4g} mm{', ' + self.name if self.name else ''})")
 
 

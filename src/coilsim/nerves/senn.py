@@ -1,28 +1,40 @@
 """SENN: the spatially extended nonlinear node model of a myelinated fibre (Reilly 1985).
 
 A straight fibre of ``N`` nodes of Ranvier (odd ``N``, a node at the middle) joined by internodes
-whose myelin is a perfect insulator, so the internode is a pure axial resistor. Each node has a
-Frankenhaeuser–Huxley membrane (sodium, potassium and the non-specific "p" current through
-Goldman–Hodgkin–Katz flux equations, plus a linear leak). The extracellular potential at the
+whose myelin is a perfect insulator, so the internode is a pure axial resistor. Each node has an
+active membrane chosen by ``node``:
+
+* ``"fh"`` (default) — Frankenhaeuser–Huxley, Reilly's SENN (amphibian node, 22 °C): sodium,
+  potassium and the non-specific "p" current through Goldman–Hodgkin–Katz flux equations, plus
+  a linear leak; parameters :class:`SennParameters`.
+* ``"crrss"`` — the mammalian (rabbit) node of Chiu, Ritchie, Rogart & Stagg (1979) as used by
+  Sweeney, Mortimer & Durand (1987) at 37 °C ("CRRSS"): fast sodium ``g_Na m²h (V - E_Na)`` and a
+  leak, no potassium current; parameters :class:`CrrssParameters` (by default also Sweeney's
+  cable: axon 0.6 D, node 1.5 µm, ρ_i 54.7 Ω·cm, internode 100 D). A mammalian node for
+  fibres outside MRG's 5.7–16 µm (small Aβ/II fibres, large Ia afferents).
+
+The extracellular potential at the
 nodes is ``V_e(t) = amplitude · ve · w(t)``; it drives node ``n`` through the second difference
 ``G_a (V_e[n-1] - 2 V_e[n] + V_e[n+1])`` (McNeal 1976; Reilly, Freeman & Larkin 1985, IEEE TBME
 32:1001; Reilly & Diamant 2011, *Electrostimulation*).
 
 Geometry (fibre diameter ``D``): nodal axon diameter ``d = 0.7 D``, internode ``L = 100 D``, node
-length ``l = 2.5 µm``; axial conductance ``G_a = π d² / (4 ρ_i L)``, nodal area ``π d l``.
-Parameters are those of :class:`SennParameters` (REFERENCES.md §6).
+length ``l = 2.5 µm`` (SENN; CRRSS defaults 0.6 D, 100 D, 1.5 µm); axial conductance
+``G_a = π d² / (4 ρ_i L)``, nodal area ``π d l``. Parameters are those of
+:class:`SennParameters` (REFERENCES.md §6) or :class:`CrrssParameters`.
 
 Choices (the same for every call; stated here once):
 
 * **End nodes**: sealed ends (no axial current leaves the fibre; the end node sees one
   neighbour and one-sided ``V_e`` difference ``V_e[1] - V_e[0]``). All nodes, the end nodes
-  included, carry the FH membrane as in Reilly's program ("51 active nodes");
+  included, carry the active membrane as in Reilly's program ("51 active nodes");
   ``passive_ends=True`` makes the two end nodes passive (C_m and g_L only), the NEURON/PyFibers
   protocol.
 * **Action potential**: the node 90 % along the fibre (index ``round(0.9 (N-1))``) depolarises
-  by ``ap_threshold`` = 80 mV above rest: far above any subthreshold or passive response
-  there, well below the propagated FH action potential (its peak is ≈ 114 mV above rest). A
-  run stops as soon as that happens.
+  by ``ap_threshold`` above rest: FH 80 mV (its propagated action potential peaks ≈ 114 mV
+  above rest), CRRSS 50 mV, i.e. -30 mV (its action potential peaks ≈ 90 mV above rest):
+  far above any subthreshold or passive response there, well below the propagated action
+  potential. A run stops as soon as that happens.
   The *site* is the node that crosses the same level first, the *time* when it does.
 * **Time stepping**: Crank–Nicolson for the cable with the ionic current linearised, gates by
   the exact exponential update at staggered half steps (second order overall), ``dt = 1 µs`` by
@@ -30,7 +42,7 @@ Choices (the same for every call; stated here once):
   steps deliver the right charge. Rates and GHK factors come from a 0.1 mV lookup table
   (``exact_rates=True`` evaluates them directly; the two agree to ≈ 1e-4 in threshold).
 * **A run without an AP** ends when the stimulus is over and every node is back within 1 mV of
-  rest with m < 0.005 (no node can then fire), or at ``t_stop``.
+  rest with m < 0.005 (CRRSS: m < 0.01; no node can then fire), or at ``t_stop``.
 """
 
 from __future__ import annotations
@@ -45,6 +57,8 @@ from ..errors import CoilsimTypeError, CoilsimValueError
 from . import _cable_kernels as K
 
 __all__ = [
+    "NODES",
+    "CrrssParameters",
     "SennParameters",
     "SennRun",
     "SennThreshold",
@@ -117,10 +131,99 @@ class SennParameters:
         c[K.C_PP] = self.p_p * 100.0 * FARADAY
         c[K.C_GL] = self.g_l * 0.1                                   # S/m² -> mS/cm²
         c[K.C_VL] = self.v_leak * 1e3
+        c[K.C_GNA] = 0.0
+        c[K.C_ENA] = 0.0
+        c[K.C_QT] = 1.0
+        return c
+
+
+@dataclass(frozen=True)
+class CrrssParameters:
+    """Parameters of a SENN fibre with CRRSS (mammalian) nodes, SI units.
+
+    The node ("CRRSS"): Chiu, Ritchie, Rogart & Stagg 1979 (J Physiol 292:149), rabbit sciatic
+    node, as used at 37 °C by Sweeney, Mortimer & Durand 1987 (Proc 9th IEEE EMBS, 1577–1578):
+    ``I = g_Na m² h (V - E_Na) + g_L (V - E_L)``, no potassium current; rates in
+    :mod:`coilsim.nerves._cable_kernels`, all multiplied by ``q10^((T - 37 °C)/10)``.
+    The cable defaults are Sweeney's (also PySONIC/MorphoSONIC's ``SweeneyFiber``); pass
+    ``axon_ratio=0.7, node_length=2.5e-6, rho_i=1.10`` for Reilly's SENN geometry.
+
+    Attributes
+    ----------
+    axon_ratio : nodal axon diameter / fibre diameter (0.6).
+    internode_ratio : internode length / fibre diameter (100).
+    node_length : nodal gap width, m (1.5 µm).
+    rho_i : axoplasm resistivity, Ω·m (54.7 Ω·cm).
+    c_m : nodal membrane capacitance, F/m² (2.5 µF/cm²).
+    g_na : maximal sodium conductance, S/m² (1445 mS/cm²).
+    g_l : leak conductance, S/m² (128 mS/cm²).
+    e_na : sodium reversal potential (absolute), V (35.64 mV).
+    e_l : leak reversal potential (absolute), V (-80.01 mV: balances the sodium window current
+        at rest to 1 µV).
+    v_rest : resting potential, V (-80 mV); the fibre starts there with gates at steady state.
+    temperature : K (310.15 = 37 °C, where the published rates hold).
+    q10 : temperature coefficient of every rate constant (3).
+    """
+
+    axon_ratio: float = 0.6
+    internode_ratio: float = 100.0
+    node_length: float = 1.5e-6
+    rho_i: float = 0.547
+    c_m: float = 2.5e-2
+    g_na: float = 1.445e4
+    g_l: float = 1.28e3
+    e_na: float = 35.64e-3
+    e_l: float = -80.01e-3
+    v_rest: float = -80e-3
+    temperature: float = 310.15
+    q10: float = 3.0
+
+    def __post_init__(self):
+        for name in ("axon_ratio", "internode_ratio", "node_length", "rho_i", "c_m", "g_na", "g_l",
+                     "temperature", "q10"):
+            real_scalar(getattr(self, name), f"CrrssParameters.{name}", positive=True)
+        for name in ("e_na", "e_l", "v_rest"):
+            real_scalar(getattr(self, name), f"CrrssParameters.{name}")
+        if not 0.0 < self.axon_ratio <= 1.0:
+            raise CoilsimValueError(f"CrrssParameters.axon_ratio must lie in (0, 1] (axon inside the "
+                                    f"myelin); got {self.axon_ratio}")
+
+    def kernel_constants(self) -> np.ndarray:
+        """The constants vector of the kernels (mV relative to rest, mS/cm², rate factor)."""
+        c = np.zeros(K.N_CONSTS)
+        c[K.C_VREST] = self.v_rest * 1e3
+        c[K.C_GL] = self.g_l * 0.1                                   # S/m² -> mS/cm²
+        c[K.C_VL] = (self.e_l - self.v_rest) * 1e3
+        c[K.C_GNA] = self.g_na * 0.1
+        c[K.C_ENA] = (self.e_na - self.v_rest) * 1e3
+        c[K.C_QT] = self.q10 ** ((self.temperature - 310.15) / 10.0)
         return c
 
 
 _DEFAULT_PARAMETERS = SennParameters()
+
+#: node membranes of the SENN cable, with their parameter classes
+NODES = ("fh", "crrss")
+_NODE_PARAMS = {"fh": SennParameters, "crrss": CrrssParameters}
+_NODE_KIND = {"fh": K.KIND_FH, "crrss": K.KIND_CRRSS}
+
+
+def node_parameters(node="fh", params=None):
+    """``(node, params)`` validated: ``node`` one of :data:`NODES`, ``params`` of its class
+    (:class:`SennParameters` for "fh", :class:`CrrssParameters` for "crrss"; None: defaults)."""
+    if not isinstance(node, str):
+        raise CoilsimTypeError(f"node must be a string, one of {NODES}; got {type(node).__name__}")
+    key = node.lower()
+    if key not in _NODE_PARAMS:
+        raise CoilsimValueError(f"node must be one of {NODES} (Frankenhaeuser–Huxley, CRRSS "
+                                f"mammalian node); got {node!r}")
+    cls = _NODE_PARAMS[key]
+    if params is None:
+        return key, cls()
+    if not isinstance(params, cls):
+        raise CoilsimTypeError(f"params must be a {cls.__name__} for node={key!r}; got "
+                               f"{type(params).__name__}")
+    return key, params
 
 # lookup table of rates and GHK factors (mV)
 _TABLE_V_LO = -200.0
@@ -129,10 +232,15 @@ _TABLE_N = 5001
 
 #: node count of a fibre given by a callable ``ve`` (Reilly's SENN program: 51 active nodes)
 DEFAULT_N_NODES = 51
-AP_THRESHOLD = 80e-3          # V above rest
+AP_THRESHOLD = 80e-3          # V above rest (FH)
+#: the default AP detection level per node membrane, V above rest: FH's action potential peaks
+#: ≈ 114 mV above rest, CRRSS's ≈ 90 mV (no potassium current), so CRRSS uses -30 mV absolute
+AP_THRESHOLDS = {"fh": AP_THRESHOLD, "crrss": 50e-3}
 AP_NODE_FRACTION = 0.9
 QUIET_V = 1e-3                # V
-QUIET_M = 0.005
+QUIET_M = 0.005               # FH
+#: the quiet criterion's m per node membrane (CRRSS: m is 0.0033 at rest, 0.01 ≈ m∞ 5 mV above)
+_QUIET_M = {"fh": QUIET_M, "crrss": 0.01}
 #: default search ceiling: the amplitude at which a passive fibre (C_m and g_L only) would be
 #: depolarised by this much somewhere (about 100 times what fires a node)
 MAX_PASSIVE_DEPOLARISATION = 2.0   # V
@@ -243,12 +351,18 @@ def point_source_potential(node_positions, source_pos, current, rho_e) -> np.nda
 
 
 def senn_node_positions(diameter, n_nodes=51, center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0),
-                        params: SennParameters = _DEFAULT_PARAMETERS) -> np.ndarray:
+                        params=None) -> np.ndarray:
     """Positions (m) of the ``n_nodes`` nodes of a straight SENN fibre, shape (n_nodes, 3).
 
     The middle node sits at ``center``; nodes are ``internode_ratio · diameter`` apart along
-    ``direction`` (node 0 at the ``-direction`` end).
+    ``direction`` (node 0 at the ``-direction`` end); ``params``: :class:`SennParameters` or
+    :class:`CrrssParameters` (None: SENN's; both space nodes 100 D apart by default).
     """
+    if params is None:
+        params = _DEFAULT_PARAMETERS
+    elif not isinstance(params, (SennParameters, CrrssParameters)):
+        raise CoilsimTypeError(f"params must be a SennParameters or CrrssParameters; got "
+                               f"{type(params).__name__}")
     diameter = real_scalar(diameter, "diameter", positive=True)
     n = _node_count(n_nodes, "n_nodes")
     c = as_points(center, "center")
@@ -372,15 +486,29 @@ def _waveform_steps(waveform, dt, duration):
 
 
 @lru_cache(maxsize=16)
-def _table(dt_ms: float, params: SennParameters):
+def _table(dt_ms: float, params):
     c = params.kernel_constants()
-    tab = np.empty((_TABLE_N, K.N_TABLE_COLS))
-    K.build_table(_TABLE_V_LO, _TABLE_DV, dt_ms, c, tab)
+    if isinstance(params, CrrssParameters):
+        tab = np.empty((_TABLE_N, K.N_CRRSS_COLS))
+        K.build_crrss_table(_TABLE_V_LO, _TABLE_DV, dt_ms, c, tab)
+    else:
+        tab = np.empty((_TABLE_N, K.N_TABLE_COLS))
+        K.build_table(_TABLE_V_LO, _TABLE_DV, dt_ms, c, tab)
     tab.setflags(write=False)
     return tab
 
 
 _EXACT_TABLE = np.zeros((1, K.N_TABLE_COLS))
+
+
+def _rest_gates(params) -> np.ndarray:
+    """Gates at rest (steady state at zero depolarisation), shape (4,)."""
+    g0 = np.empty(4)
+    if isinstance(params, CrrssParameters):
+        K.crrss_steady_gates(0.0, params.kernel_constants(), g0)
+    else:
+        K.steady_gates(0.0, g0)
+    return g0
 
 
 @dataclass
@@ -404,16 +532,19 @@ class _Setup:
     v_ap: float              # mV
     gates0: np.ndarray = field(repr=False)
     t_stop: float = 0.0      # s
+    kind: int = K.KIND_FH
+    quiet_m: float = 0.005
 
 
 def _setup(diameter, ve, waveform, *, n_nodes, duration, dt, t_stop, ap_threshold, passive_ends,
-           exact_rates, scheme, params, center, direction):
-    if not isinstance(params, SennParameters):
-        raise CoilsimTypeError(f"params must be a SennParameters; got {type(params).__name__}")
+           exact_rates, scheme, params, center, direction, node="fh"):
+    node, params = node_parameters(node, params)
     diameter = real_scalar(diameter, "diameter", positive=True)
     dt = real_scalar(dt, "dt", positive=True)
     if dt > 20e-6:
-        raise CoilsimValueError(f"dt must be <= 20 µs (the FH kinetics need a few µs); got {dt} s")
+        raise CoilsimValueError(f"dt must be <= 20 µs (the nodal kinetics need a few µs); got {dt} s")
+    if ap_threshold is None:
+        ap_threshold = AP_THRESHOLDS[node]
     ap_threshold = real_scalar(ap_threshold, "ap_threshold", positive=True)
     if scheme not in ("cn", "be"):
         raise CoilsimValueError(f"scheme must be 'cn' (Crank–Nicolson) or 'be' (backward Euler); got {scheme!r}")
@@ -445,8 +576,7 @@ def _setup(diameter, ve, waveform, *, n_nodes, duration, dt, t_stop, ap_threshol
         table, v_lo, inv_dv = _EXACT_TABLE, 0.0, 1.0
     else:
         table, v_lo, inv_dv = _table(dt_ms, params), _TABLE_V_LO, 1.0 / _TABLE_DV
-    g0 = np.empty(4)
-    K.steady_gates(0.0, g0)
+    g0 = _rest_gates(params)
     detect = int(round(AP_NODE_FRACTION * (n - 1)))
     if t_stop is None:
         length = (n - 1) * L
@@ -456,7 +586,8 @@ def _setup(diameter, ve, waveform, *, n_nodes, duration, dt, t_stop, ap_threshol
     return _Setup(n=n, ga=ga, cm=params.c_m * 100.0, drive=drive, wbar=wbar, t_stim=t_stim,
                   dt_ms=dt_ms, theta=0.5 if scheme == "cn" else 1.0, table=table, v_lo=v_lo,
                   inv_dv=inv_dv, consts=params.kernel_constants(), active=active, detect=detect,
-                  v_ap=ap_threshold * 1e3, gates0=g0, t_stop=t_stop)
+                  v_ap=ap_threshold * 1e3, gates0=g0, t_stop=t_stop, kind=_NODE_KIND[node],
+                  quiet_m=_QUIET_M[node])
 
 
 def _run(s: _Setup, amplitude, *, active=None, t_stop=None, record_every=0):
@@ -476,7 +607,8 @@ def _run(s: _Setup, amplitude, *, active=None, t_stop=None, record_every=0):
     status, steps = K.run_cable(v, gates, s.active if active is None else active, s.ga, s.cm,
                                 s.drive, s.wbar, float(amplitude), s.dt_ms, n_steps, s.theta,
                                 s.table, s.v_lo, s.inv_dv, s.consts, s.v_ap, s.detect,
-                                QUIET_V * 1e3, QUIET_M, t_cross, rec, max(record_every, 1), vmax)
+                                QUIET_V * 1e3, s.quiet_m, t_cross, rec, max(record_every, 1), vmax,
+                                s.kind)
     return status, steps, t_cross, vmax, rec
 
 
@@ -486,10 +618,9 @@ _STATUS = {K.STATUS_QUIET: "quiet", K.STATUS_AP: "ap", K.STATUS_TIMEOUT: "timeou
 
 
 def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, duration=None, dt=1e-6,
-                  t_stop=None, record_every=1, ap_threshold=AP_THRESHOLD, passive_ends=False,
-                  exact_rates=False, scheme="cn", membrane="fh",
-                  params: SennParameters = _DEFAULT_PARAMETERS, center=(0.0, 0.0, 0.0),
-                  direction=(1.0, 0.0, 0.0)) -> SennRun:
+                  t_stop=None, record_every=1, ap_threshold=None, passive_ends=False,
+                  exact_rates=False, scheme="cn", node="fh", membrane="active", params=None,
+                  center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0)) -> SennRun:
     """Simulate a SENN fibre driven by ``V_e(t) = amplitude · ve · w(t)`` from rest.
 
     Parameters
@@ -508,12 +639,17 @@ def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, durati
     t_stop : s; the run also stops at an AP at the detection node or, after the stimulus, at
         rest. Default: end of the stimulus + 1 ms + the fibre length at 0.5 m/s per µm of D.
     record_every : record ``v`` every this many steps (0: record nothing).
-    ap_threshold : V above rest that counts as an action potential (80 mV).
+    ap_threshold : V above rest that counts as an action potential (None: 80 mV for "fh",
+        50 mV for "crrss", whose action potential peaks ≈ 90 mV above rest).
     passive_ends : make the two end nodes passive (sealed ends either way).
-    exact_rates : evaluate rates and GHK factors directly instead of the 0.1 mV table.
+    exact_rates : evaluate rates (and FH's GHK factors) directly instead of the 0.1 mV table.
     scheme : "cn" (Crank–Nicolson, default) or "be" (backward Euler).
-    membrane : "fh" (Frankenhaeuser–Huxley nodes) or "passive" (every node C_m and g_L only).
-    params : :class:`SennParameters`.
+    node : the nodal membrane, one of :data:`NODES`: "fh" (Frankenhaeuser–Huxley, Reilly's
+        SENN; default) or "crrss" (mammalian rabbit node, Sweeney 1987, 37 °C).
+    membrane : "active" (every node carries ``node``'s channels; default) or "passive"
+        (every node C_m and g_L only, a linear cable). "fh" is accepted for "active".
+    params : :class:`SennParameters` for ``node="fh"``, :class:`CrrssParameters` for
+        ``node="crrss"``; None: the published defaults.
     center, direction : placement of the fibre for a callable ``ve`` (m, unit vector).
 
     Returns
@@ -522,12 +658,13 @@ def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, durati
     """
     s = _setup(diameter, ve, waveform, n_nodes=n_nodes, duration=duration, dt=dt, t_stop=t_stop,
                ap_threshold=ap_threshold, passive_ends=passive_ends, exact_rates=exact_rates,
-               scheme=scheme, params=params, center=center, direction=direction)
+               scheme=scheme, params=params, center=center, direction=direction, node=node)
     amplitude = real_scalar(amplitude, "amplitude")
     record_every = positive_int(record_every, "record_every", minimum=0)
-    if membrane not in ("fh", "passive"):
-        raise CoilsimValueError(f"membrane must be 'fh' or 'passive'; got {membrane!r}")
-    active = None if membrane == "fh" else np.zeros(s.n, dtype=np.uint8)
+    if membrane not in ("active", "passive", "fh"):
+        raise CoilsimValueError(f"membrane must be 'active' or 'passive' (the node model is "
+                                f"node=, one of {NODES}); got {membrane!r}")
+    active = None if membrane != "passive" else np.zeros(s.n, dtype=np.uint8)
     status, steps, t_cross, vmax, rec = _run(s, amplitude, active=active, record_every=record_every)
     if record_every > 0:
         n_rec = steps // record_every + 1
@@ -593,15 +730,15 @@ def bracket_and_bisect(fires, guess, max_amplitude, rel_tol, runs, result):
 
 
 def senn_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=1e-6, t_stop=None,
-                   rel_tol=0.005, max_amplitude=None, guess=None, ap_threshold=AP_THRESHOLD,
-                   passive_ends=False, exact_rates=False, scheme="cn",
-                   params: SennParameters = _DEFAULT_PARAMETERS, center=(0.0, 0.0, 0.0),
-                   direction=(1.0, 0.0, 0.0)) -> SennThreshold:
+                   rel_tol=0.005, max_amplitude=None, guess=None, ap_threshold=None,
+                   passive_ends=False, exact_rates=False, scheme="cn", node="fh", params=None,
+                   center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0)) -> SennThreshold:
     """Lowest amplitude of ``V_e(t) = amplitude · ve · w(t)`` that fires a propagating AP.
 
     Bracketing from a first guess, then bisection on a log scale until the bracket
     ``[lower, amplitude]`` is within ``rel_tol``; every run stops as soon as the AP reaches the
-    detection node (90 % along the fibre). Arguments as :func:`senn_simulate`, and:
+    detection node (90 % along the fibre). Arguments as :func:`senn_simulate` (``node="crrss"``
+    for the mammalian node), and:
 
     Parameters
     ----------
@@ -625,7 +762,7 @@ def senn_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=1e
     """
     s = _setup(diameter, ve, waveform, n_nodes=n_nodes, duration=duration, dt=dt, t_stop=t_stop,
                ap_threshold=ap_threshold, passive_ends=passive_ends, exact_rates=exact_rates,
-               scheme=scheme, params=params, center=center, direction=direction)
+               scheme=scheme, params=params, center=center, direction=direction, node=node)
     rel_tol = real_scalar(rel_tol, "rel_tol", positive=True)
     if not 1e-6 <= rel_tol <= 0.5:
         raise CoilsimValueError(f"rel_tol must lie in [1e-6, 0.5]; got {rel_tol}")

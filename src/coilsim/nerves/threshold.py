@@ -139,7 +139,8 @@ def _one(fiber, ve, pulse, rel_tol, max_amplitude, dt, passive_ends):
     if fiber.model == "senn":
         kw = {} if dt is None else {"dt": dt}
         r = senn_threshold(fiber.diameter, ve, pulse, rel_tol=rel_tol, max_amplitude=max_amplitude,
-                           passive_ends=bool(passive_ends) if passive_ends is not None else False, **kw)
+                           passive_ends=bool(passive_ends) if passive_ends is not None else False,
+                           node=fiber.node, **kw)
         return r.amplitude, r.site, r.time, r.reached, r.max_amplitude, r.n_runs
     kw = {} if dt is None else {"dt": dt}
     r = _mrg.mrg_threshold(fiber.diameter, ve, pulse, rel_tol=rel_tol, max_amplitude=max_amplitude,
@@ -155,7 +156,7 @@ def fiber_threshold(fiber, field, pulse, polarity: str = "given", inductance=Non
 
     Parameters
     ----------
-    fiber : :class:`~coilsim.nerves.Fiber` ("mrg" or "senn").
+    fiber : :class:`~coilsim.nerves.Fiber` ("mrg" or "senn" with its ``node``, "fh" or "crrss").
     field : an EField (``.E(points)``, V/m per A/s) or a callable ``points -> E`` (V/m per
         unit drive).
     pulse : a :class:`~coilsim.Pulse`, or a :class:`~coilsim.Stimulator` with ``inductance``.
@@ -311,7 +312,8 @@ def fires(fiber, field, pulse, amplitude, *, polarity="given", dt=None, passive_
         kw = {} if dt is None else {"dt": dt}
         if fiber.model == "senn":
             r = senn_simulate(fiber.diameter, ve, pp, amplitude, record_every=0,
-                              passive_ends=bool(passive_ends) if passive_ends is not None else False, **kw)
+                              passive_ends=bool(passive_ends) if passive_ends is not None else False,
+                              node=fiber.node, **kw)
         else:
             r = _mrg.mrg_simulate(fiber.diameter, ve, pp, amplitude, record_every=0,
                                   passive_ends=True if passive_ends is None else bool(passive_ends),
