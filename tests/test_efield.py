@@ -115,7 +115,8 @@ def test_uniform_field_on_a_sphere_gives_the_conductor_charge():
     c = op.centroid
     exact = 3 * c[:, 2] / np.linalg.norm(c, axis=1)
     assert np.abs(rho - exact).max() <= 0.02 * 3
-    e, w = op.field(np.array([[0.0, 0.0, 0.0], [0.01, 0.02, -0.03]]), rho)
+    pts = np.array([[0.0, 0.0, 0.0], [0.01, 0.02, -0.03]])
+    e, w = op.field(pts, rho), op.winding(pts)
     assert np.abs(e + [0.0, 0.0, 1.0]).max() <= 0.01
     # winding number by the centroid rule off the near zones: error ~ (h/R)² (h = 6 mm, R = 50 mm)
     np.testing.assert_allclose(w[:, 0], 1.0, atol=(0.006 / 0.05) ** 2)
@@ -274,3 +275,35 @@ def test_depth_profile_and_focality_start_at_the_skin_under_a_lifted_coil():
     assert e[0] > e[1] > e[2] > 0
     foc = field.focality(spacing=2e-3, depth=0.03)
     assert foc.e_max > 0 and 0 < foc.d_half < 0.03 and foc.v_half > 0
+
+
+def test_shared_node_rhs_rule_is_exact_for_cubic_fields():
+    """The right-hand side from the shared vertices/midpoints/centroids equals the 7-point
+    (degree-5) triangle mean for a cubic field, and differs from it only at O(h⁴) otherwise."""
+    v, f = mesh.icosphere(0.03, 0.008)
+    op = BEMOperator([(v, f)], [1.0])
+
+    def cubic(p):
+        x, y, z = p[..., 0], p[..., 1], p[..., 2]
+        return np.stack([x**3 - 2 * x * y * z + y, y**2 * z + 3 * x**2, z**3 - x * y + 0.5], -1)
+
+    np.testing.assert_allclose(op.rhs(cubic(op.rhs_points)), op.rhs(cubic(op.quadrature_points)),
+                               rtol=0, atol=1e-14)
+    e = lambda p: np.exp(40.0 * p)  # noqa: E731 - a non-polynomial field varying on 25 mm
+    rel = np.abs(op.rhs(e(op.rhs_points)) - op.rhs(e(op.quadrature_points))).max() / np.abs(
+        op.rhs(e(op.quadrature_points))).max()
+    assert rel <= (40.0 * 0.008) ** 4 / 100
+    with pytest.raises(CoilsimValueError, match="rhs_points"):
+        op.rhs(np.zeros((5, 3)))
+
+
+def test_fmm_far_field_matches_the_direct_sum():
+    pytest.importorskip("fmm3dpy", reason="optional extra 'fmm' (installed by the test extra)")
+    v, f = mesh.icosphere(0.04, 0.006)
+    direct, fmm = BEMOperator([(v, f)], [1.0], fmm=False), BEMOperator([(v, f)], [1.0], fmm=True)
+    rho = np.random.default_rng(5).normal(size=direct.n)
+    pts = np.random.default_rng(6).uniform(-0.027, 0.027, size=(400, 3))
+    a, b = direct.field(pts, rho), fmm.field(pts, rho)
+    assert np.abs(a - b).max() <= 1e-7 * np.abs(a).max()
+    with pytest.raises(CoilsimValueError, match="fmm"):
+        BEMOperator([(v, f)], [1.0], fmm="yes")

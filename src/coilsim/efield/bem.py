@@ -31,8 +31,10 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import LinearOperator, gmres
 
-from ..errors import ConvergenceError
+from ..errors import CoilsimValueError, ConvergenceError
 from ..kernels import bem as kb
+from .fmm import available as fmm_available
+from .fmm import centroid_field as fmm_centroid_field
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,15 @@ DENSE64_LIMIT = 16000
 RTOL = 1e-6
 #: evaluation points per kernel call (bounds the near-pair buffers)
 EVAL_CHUNK = 1 << 15
+#: with ``fmm="auto"``, evaluate the far field by the FMM (when fmm3dpy is installed) from this
+#: many point–triangle pairs on. On the 2-core benchmark machine fmm3dpy 2.1.0 (one thread) was
+#: still slower than the direct sum at 3.4e9 pairs (10⁵ points, 34k triangles: 11 s vs 9 s CPU),
+#: so the default is the direct sum and this bound an extrapolation (``coilsim bench --perf``)
+FMM_MIN_PAIRS = 2e10
+#: right-hand-side rule: weights of the 3 vertices, 3 edge midpoints and the centroid; exact for
+#: cubic fields, and its nodes are shared between neighbouring triangles (≈ 3 per triangle instead
+#: of the 7 points of :data:`coilsim.kernels.bem.RADON7_W`)
+RHS_WEIGHTS = (1.0 / 20.0, 2.0 / 15.0, 9.0 / 20.0)
 
 
 @dataclass(frozen=True)
@@ -80,15 +91,29 @@ class BEMOperator:
     dense_limit : int
         Assemble a dense matrix up to this many unknowns (float32 above DENSE64_LIMIT); above
         it, apply the operator matrix-free.
+    fmm : bool or "auto"
+        Evaluate the far field at points by the FMM (fmm3dpy); "auto": when it is installed
+        and a call has at least :data:`FMM_MIN_PAIRS` point–triangle pairs. Default False.
     """
 
     def __init__(self, surfaces, k, *, near: float = NEAR, near_eval: float = NEAR,
-                 dense_limit: int = DENSE_LIMIT):
+                 dense_limit: int = DENSE_LIMIT, fmm=False):
         t0 = time.perf_counter()
-        tris, bounds = [], [0]
+        tris, bounds, verts, faces = [], [0], [], []
+        nv = 0
         for v, f in surfaces:
-            tris.append(np.asarray(v, dtype=np.float64)[np.asarray(f, dtype=np.int64)])
+            v = np.asarray(v, dtype=np.float64)
+            f = np.asarray(f, dtype=np.int64)
+            tris.append(v[f])
+            verts.append(v)
+            faces.append(f + nv)
+            nv += len(v)
             bounds.append(bounds[-1] + len(f))
+        if fmm not in (True, False, "auto"):
+            raise CoilsimValueError(f"fmm must be True, False or 'auto'; got {fmm!r}")
+        if fmm is True and not fmm_available():
+            raise CoilsimValueError("fmm=True needs fmm3dpy (pip install 'coilsim[fmm]')")
+        self.fmm = fmm
         self.tris = np.ascontiguousarray(np.concatenate(tris))
         self.bounds = np.asarray(bounds, dtype=np.int64)
         self.n = self.tris.shape[0]
@@ -110,6 +135,7 @@ class BEMOperator:
         self._qpts = np.ascontiguousarray(np.einsum("qk,nkd->nqd", kb.RADON7_BARY, self.tris))
         self.floating = [s for s in range(len(bounds) - 1)
                          if abs(np.asarray(k, dtype=np.float64)[s] - 1.0) < 1e-12]
+        self._rhs_rule(np.concatenate(verts), np.concatenate(faces))
         self.dense = self.n <= dense_limit
         self._build()
         self.setup_seconds = time.perf_counter() - t0
@@ -170,6 +196,21 @@ class BEMOperator:
             out[a:b] += (self.area[a:b] @ rho[a:b]) / self.area[a:b].sum()
         return out
 
+    def _rhs_rule(self, verts, faces):
+        """Nodes shared by neighbouring triangles (vertices, edge midpoints, centroids) and the
+        sparse (N, nodes) matrix of the cubic-exact rule that averages a field over each triangle."""
+        edges = np.sort(np.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], 1), -1)
+        uniq, inv = np.unique(edges.reshape(-1, 2), axis=0, return_inverse=True)
+        nv, ne = len(verts), len(uniq)
+        self.rhs_points = np.ascontiguousarray(np.concatenate(
+            [verts, 0.5 * (verts[uniq[:, 0]] + verts[uniq[:, 1]]), self.centroid]))
+        rows = np.repeat(np.arange(self.n), 7)
+        cols = np.concatenate([faces, nv + inv.reshape(-1, 3),
+                               (nv + ne + np.arange(self.n))[:, None]], 1).ravel()
+        w = np.repeat(np.asarray(RHS_WEIGHTS), (3, 3, 1))
+        self._rhs_matrix = sparse.csr_matrix((np.tile(w, self.n), (rows, cols)),
+                                             shape=(self.n, len(self.rhs_points)))
+
     # ------------------------------------------------------------------ solve
     @property
     def quadrature_points(self) -> np.ndarray:
@@ -177,12 +218,20 @@ class BEMOperator:
         return self._qpts
 
     def rhs(self, e_primary: np.ndarray) -> np.ndarray:
-        """Right-hand side K_i · mean over triangle i of n_i·E_p, from the primary field (V/m)
-        at the centroids (N, 3) or, consistent with the flux form of the operator, at the
-        :attr:`quadrature_points` (N, 7, 3)."""
+        """Right-hand side K_i · mean over triangle i of n_i·E_p (the flux form of the
+        operator), from the primary field (V/m) at the :attr:`rhs_points` (M, 3) (shared nodes of
+        a cubic-exact rule, the cheapest), at the :attr:`quadrature_points` (N, 7, 3) or at the
+        centroids (N, 3) (midpoint rule)."""
         e = np.asarray(e_primary, dtype=np.float64)
-        if e.ndim == 3:
+        if e.ndim == 3 and e.shape[:2] == (self.n, 7):
             e = np.einsum("q,nqd->nd", kb.RADON7_W, e)
+        elif e.shape == self.rhs_points.shape:
+            e = self._rhs_matrix @ e
+        elif e.shape != (self.n, 3):
+            raise CoilsimValueError(
+                f"e_primary: expected the field at rhs_points {self.rhs_points.shape}, at the "
+                f"quadrature points ({self.n}, 7, 3) or at the centroids ({self.n}, 3); got "
+                f"{e.shape}")
         return self.k * np.einsum("ij,ij->i", self.normal, e)
 
     def solve(self, b: np.ndarray, *, rtol: float = RTOL, x0=None, maxiter: int = 50,
@@ -211,29 +260,54 @@ class BEMOperator:
         return x, SolveInfo(its[0], res, time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ evaluation
-    def field(self, points: np.ndarray, rho: np.ndarray):
-        """Secondary field −∇φ (V/m) of densities ``rho`` at ``points`` (P,3) and the winding
-        number of each surface at each point, (P, surfaces) (≈1 inside, ≈0 outside)."""
-        pts = np.ascontiguousarray(points, dtype=np.float64)
-        p = pts.shape[0]
-        nsurf = self.bounds.shape[0] - 1
-        e = np.empty((p, 3))
-        w = np.empty((p, nsurf))
-        if p == 0:
-            return e, w
-        q = self.area * rho
+    def _use_fmm(self, p: int) -> bool:
+        if self.fmm == "auto":
+            return p * float(self.n) >= FMM_MIN_PAIRS and fmm_available()
+        return bool(self.fmm)
+
+    def _near_pass(self, pts, rho, e, w):
+        """Add the near-zone corrections (exact or 7-point minus the centroid rule) to e (P, 3)
+        and w (P, surfaces)."""
         radius = self.near_radius(self.near_eval)
         rmax = float(radius.max())
         cell = max(0.5 * float(np.median(radius)), 1e-9)
         grid = kb._grid_setup(self.centroid, cell)
         sid = self.surface_of.astype(np.int64)
-        for a in range(0, p, EVAL_CHUNK):
-            b = min(p, a + EVAL_CHUNK)
+        rho = np.ascontiguousarray(rho, dtype=np.float64)
+        for a in range(0, pts.shape[0], EVAL_CHUNK):
+            b = min(pts.shape[0], a + EVAL_CHUNK)
             px, py, pz = (np.ascontiguousarray(pts[a:b, i]) for i in range(3))
-            kb.far_field(px, py, pz, *self._c, *self._n, q, self.area, self.bounds,
-                         e[a:b], w[a:b])
             kb.near_field_points(px, py, pz, self.tris, *self._c, *self._n, self.area,
-                                 self.size, radius, EXACT, self._qpts, kb.RADON7_W,
-                                 np.ascontiguousarray(rho, dtype=np.float64), sid, *grid,
-                                 cell, rmax, e[a:b], w[a:b])
-        return e, w
+                                 self.size, radius, EXACT, self._qpts, kb.RADON7_W, rho, sid,
+                                 *grid, cell, rmax, e[a:b], w[a:b])
+
+    def field(self, points: np.ndarray, rho: np.ndarray) -> np.ndarray:
+        """Secondary field −∇φ (V/m) of densities ``rho`` (V/m) at ``points`` (P, 3) m: the
+        centroid rule (direct or FMM, see ``fmm``) plus exact near-zone corrections."""
+        pts = np.ascontiguousarray(points, dtype=np.float64)
+        p = pts.shape[0]
+        e = np.empty((p, 3))
+        if p == 0:
+            return e
+        q = self.area * np.asarray(rho, dtype=np.float64)
+        if self._use_fmm(p):
+            e[:] = fmm_centroid_field(pts, self.centroid, q)
+        else:
+            for a in range(0, p, EVAL_CHUNK):
+                b = min(p, a + EVAL_CHUNK)
+                kb.far_field(*(np.ascontiguousarray(pts[a:b, i]) for i in range(3)), *self._c,
+                             q, e[a:b])
+        self._near_pass(pts, rho, e, np.zeros((p, len(self.bounds) - 1)))
+        return e
+
+    def winding(self, points: np.ndarray) -> np.ndarray:
+        """Winding number (P, surfaces) of each surface at ``points`` (P, 3) m: ≈ 1 inside,
+        ≈ 0 outside (the solid angle by the centroid rule, exact in the near zones)."""
+        pts = np.ascontiguousarray(points, dtype=np.float64)
+        w = np.empty((pts.shape[0], len(self.bounds) - 1))
+        for a in range(0, pts.shape[0], EVAL_CHUNK):
+            b = min(pts.shape[0], a + EVAL_CHUNK)
+            kb.far_winding(*(np.ascontiguousarray(pts[a:b, i]) for i in range(3)), *self._c,
+                           *self._n, self.area, self.bounds, w[a:b])
+        self._near_pass(pts, np.zeros(self.n), np.zeros((pts.shape[0], 3)), w)
+        return w

@@ -67,24 +67,9 @@ class EField:
             region = self.tissue.region(flat)
             self._check_inside(flat, region >= 0)
             return planar_efield(self.coil, flat), region
-        es, wind = self._op.field(flat, self._rho)
-        inside = wind > 0.5
-        region = np.full(flat.shape[0], -1)
-        for i in np.argsort(self._depth_order, kind="stable"):
-            region[inside[:, i]] = i
+        region = self.tissue.region(flat)
         self._check_inside(flat, region >= 0)
-        return -self.coil.A(flat) + es, region
-
-    @property
-    def _depth_order(self):
-        surf = self.tissue.surfaces()
-        d = []
-        for s in surf:
-            k, p = 0, s.parent
-            while p >= 0:
-                k, p = k + 1, surf[p].parent
-            d.append(k)
-        return np.asarray(d)
+        return -self.coil.A(flat) + self._op.field(flat, self._rho), region
 
     @staticmethod
     def _check_inside(flat, ok):
@@ -97,8 +82,8 @@ class EField:
 
     def E(self, points, di_dt: float = 1.0) -> np.ndarray:
         """Induced electric field, V/m, at points (..., 3) m inside the tissue for a coil current
-        changing at ``di_dt`` A/s. Points on an interface get the field on the side that the
-        mesh's winding number rounds to."""
+        changing at ``di_dt`` A/s. Points on an interface get the field of the region that
+        :meth:`TissueModel.region` assigns them (the solver's triangle surfaces)."""
         p = as_points(points)
         k = real_scalar(di_dt, "di_dt")
         flat = np.ascontiguousarray(p.reshape(-1, 3))

@@ -82,7 +82,7 @@ def solve_efield(coil, tissue, *, rtol: float = RTOL, near: float = NEAR, dense_
     reused = tissue in _OPERATORS and (near, dense_limit) in _OPERATORS[tissue]
     op = bem_operator(tissue, near=near, dense_limit=dense_limit)
     t2 = time.perf_counter()
-    b = op.rhs(-coil.A(op.quadrature_points))
+    b = op.rhs(-coil.A(op.rhs_points))
     t3 = time.perf_counter()
     rho, info = op.solve(b, rtol=rtol, x0=x0)
     t4 = time.perf_counter()

@@ -116,26 +116,38 @@ def far_matvec(cx, cy, cz, nx, ny, nz, kk, q, out):
 
 
 @njit(parallel=True)
-def far_field(px, py, pz, cx, cy, cz, nx, ny, nz, q, qa, bounds, e_out, w_out):
+def far_field(px, py, pz, cx, cy, cz, q, e_out):
     """Centroid-rule field of all triangles at points: e_out[i] = Σ_j q_j (r_i − c_j)/|·|³/4π
-    (V/m for q = a ρ) and, per surface s (triangles bounds[s]..bounds[s+1]), the winding number
-    w_out[i, s] = Σ_j qa_j n_j·(c_j − r_i)/|·|³/4π with qa = a (areas)."""
+    (V/m for q = a ρ, a in m², ρ in V/m)."""
+    n = px.shape[0]
+    m = cx.shape[0]
+    for i in prange(n):
+        rx = px[i]; ry = py[i]; rz = pz[i]
+        sx = 0.0; sy = 0.0; sz = 0.0
+        for j in range(m):
+            dx = rx - cx[j]; dy = ry - cy[j]; dz = rz - cz[j]
+            d2 = dx * dx + dy * dy + dz * dz
+            f = q[j] / (d2 * math.sqrt(d2)) if d2 > 0.0 else 0.0
+            sx += f * dx; sy += f * dy; sz += f * dz
+        e_out[i, 0] = sx / FOUR_PI; e_out[i, 1] = sy / FOUR_PI; e_out[i, 2] = sz / FOUR_PI
+
+
+@njit(parallel=True)
+def far_winding(px, py, pz, cx, cy, cz, nx, ny, nz, qa, bounds, w_out):
+    """Centroid-rule winding number of each surface s (triangles bounds[s]..bounds[s+1]) at
+    points: w_out[i, s] = Σ_j qa_j n_j·(c_j − r_i)/|·|³/4π with qa = a (areas, m²)."""
     n = px.shape[0]
     nsurf = bounds.shape[0] - 1
     for i in prange(n):
         rx = px[i]; ry = py[i]; rz = pz[i]
-        sx = 0.0; sy = 0.0; sz = 0.0
         for s in range(nsurf):
             w = 0.0
             for j in range(bounds[s], bounds[s + 1]):
                 dx = rx - cx[j]; dy = ry - cy[j]; dz = rz - cz[j]
                 d2 = dx * dx + dy * dy + dz * dz
                 inv = 1.0 / (d2 * math.sqrt(d2)) if d2 > 0.0 else 0.0
-                f = q[j] * inv
-                sx += f * dx; sy += f * dy; sz += f * dz
                 w -= qa[j] * inv * (nx[j] * dx + ny[j] * dy + nz[j] * dz)
             w_out[i, s] = w / FOUR_PI
-        e_out[i, 0] = sx / FOUR_PI; e_out[i, 1] = sy / FOUR_PI; e_out[i, 2] = sz / FOUR_PI
 
 
 @njit(parallel=True)
