@@ -232,3 +232,51 @@ def test_bad_input():
         M.graded_size((0, 0, 0), 0.01, 0.001, 0.2)
     with pytest.raises(CoilsimValueError, match="z0 < z1"):
         M.lofted_tube(lambda z: (0, 0, 1, 1), 1.0, 0.0, 0.1)
+
+
+@pytest.mark.parametrize("radius, thickness, growth", [
+    (0.30, 0.04, 0.1),    # wide, thin: 48 false intersections before the fix
+    (0.15, 0.04, 0.05),   # 1
+    (0.15, 0.08, 1.0),    # thick: 2
+])
+def test_capped_cylinder_wide_and_thick_graded_discs(radius, thickness, growth):
+    """Slabs (skin = top cap at z = 0) graded 1.5 -> 20 mm from the cap centre. Bisecting the flat
+    caps makes many exactly collinear edges of non-adjacent triangles; the coplanar overlap test
+    took round-off in their orientations for crossings and rejected valid surfaces."""
+    h_max = 0.02
+    v, f = M.capped_cylinder(radius, thickness, M.graded_size((0, 0, 0), 0.0015, h_max, growth),
+                             center_z=-thickness / 2)
+    st = M.check_surface(v, f, "slab")  # closed, manifold, consistently outward, no self-intersection
+    assert st.max_edge <= h_max
+    # every vertex lies on the exact surface, so the volume is that of an inscribed polyhedron:
+    # at most π r² t, and short of it by at most the rim polygon's deficit, (h_max / r)² / 6
+    rel = st.volume / (np.pi * radius ** 2 * thickness)
+    assert 1 - (h_max / radius) ** 2 / 6 <= rel <= 1 + 1e-12, rel
+    assert st.worst_aspect < 5
+
+
+def _tri2(*xy, z=0.0):
+    return np.array([[x, y, z] for x, y in xy], dtype=np.float64)
+
+
+def test_coplanar_triangle_test_is_robust_to_collinear_edges():
+    # a pair from the bottom cap of a 150 mm x 40 mm slab (exact coordinates): edges t1[2]-t1[0] and
+    # t2[2]-t2[0] lie on one line up to round-off but are disjoint
+    t1 = _tri2((0.04453125, 0.0), (0.04550206303681194, -0.0033145630368119424),
+               (0.04384478151840597, -0.0016572815184059712), z=-0.04)
+    t2 = _tri2((0.04315831303681194, -0.0033145630368119424), (0.044129126073623876, -0.006629126073623885),
+               (0.04247184455521791, -0.004971844555217914), z=-0.04)
+    f1, f2 = np.array([0, 1, 2]), np.array([3, 4, 5])
+    assert not M._tri_tri(t1, t2, f1, f2, 1e-10)
+    # collinear edges on opposite sides of their common line, overlapping along it: touching only
+    a = _tri2((0, 0), (0.2, 0), (0.1, 0.1))
+    b = _tri2((0.1, 0), (0.3, 0), (0.2, -0.1))
+    assert not M._tri_tri(a, b, f1, f2, 1e-10)
+    # real coplanar overlaps are still found: proper crossing, a triangle inside another sharing two
+    # of its edge lines, and a coincident copy
+    c = _tri2((0.1, 0), (0.3, 0), (0.2, 0.1))
+    d = _tri2((0, 0), (0.1, 0), (0, 0.1))
+    e = _tri2((0, 0), (0.4, 0), (0, 0.4))
+    assert M._tri_tri(a, c, f1, f2, 1e-10)
+    assert M._tri_tri(d, e, f1, f2, 1e-10)
+    assert M._tri_tri(a, a.copy(), f1, f2, 1e-10)

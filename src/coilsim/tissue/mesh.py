@@ -525,24 +525,46 @@ def _orient2(ax, ay, bx, by, cx, cy):
 
 
 @njit
-def _seg2_cross(ax, ay, bx, by, cx, cy, dx, dy):
-    d1 = _orient2(ax, ay, bx, by, cx, cy)
-    d2 = _orient2(ax, ay, bx, by, dx, dy)
-    d3 = _orient2(cx, cy, dx, dy, ax, ay)
-    d4 = _orient2(cx, cy, dx, dy, bx, by)
-    return ((d1 > 0 and d2 < 0) or (d1 < 0 and d2 > 0)) and ((d3 > 0 and d4 < 0) or (d3 < 0 and d4 > 0))
+def _sign_tol(d, eps):
+    """Sign of an orientation ``d`` (twice a signed area), 0 within ``eps`` of zero."""
+    if d > eps:
+        return 1
+    if d < -eps:
+        return -1
+    return 0
 
 
 @njit
-def _in_tri2(px, py, ax, ay, bx, by, cx, cy):
-    d1 = _orient2(ax, ay, bx, by, px, py)
-    d2 = _orient2(bx, by, cx, cy, px, py)
-    d3 = _orient2(cx, cy, ax, ay, px, py)
+def _seg2_cross(ax, ay, bx, by, cx, cy, dx, dy, eps):
+    """Do segments ab and cd cross properly (each strictly separates the other's ends)?
+
+    Orientations within ``eps`` (an area) of zero count as collinear: collinear segments never
+    cross properly. Without the tolerance, round-off gives the four orientations of two collinear
+    but disjoint edges (common in the structured, bisected cap of a graded mesh) random signs."""
+    d1 = _sign_tol(_orient2(ax, ay, bx, by, cx, cy), eps)
+    d2 = _sign_tol(_orient2(ax, ay, bx, by, dx, dy), eps)
+    d3 = _sign_tol(_orient2(cx, cy, dx, dy, ax, ay), eps)
+    d4 = _sign_tol(_orient2(cx, cy, dx, dy, bx, by), eps)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+@njit
+def _in_tri2(px, py, ax, ay, bx, by, cx, cy, eps):
+    """Is p strictly inside triangle abc (farther than the tolerance ``eps``, an area, from its edges)?"""
+    d1 = _sign_tol(_orient2(ax, ay, bx, by, px, py), eps)
+    d2 = _sign_tol(_orient2(bx, by, cx, cy, px, py), eps)
+    d3 = _sign_tol(_orient2(cx, cy, ax, ay, px, py), eps)
     return (d1 > 0 and d2 > 0 and d3 > 0) or (d1 < 0 and d2 < 0 and d3 < 0)
 
 
 @njit
-def _coplanar_overlap(t1, t2, n):
+def _coplanar_overlap(t1, t2, n, eps):
+    """Do coplanar triangles t1, t2 (normal n) overlap with positive area?
+
+    Touching along edges or at vertices is not an overlap. ``eps`` is the area below which a 2-D
+    orientation counts as zero. The interiors overlap iff two edges cross properly, or a vertex or
+    the centroid of one lies strictly inside the other (the centroid catches coincident triangles
+    and a triangle inside another sharing its edge lines)."""
     ax = 0
     if abs(n[1]) > abs(n[ax]):
         ax = 1
@@ -554,12 +576,20 @@ def _coplanar_overlap(t1, t2, n):
         i1 = (i + 1) % 3
         for j in range(3):
             j1 = (j + 1) % 3
-            if _seg2_cross(t1[i, u], t1[i, w], t1[i1, u], t1[i1, w], t2[j, u], t2[j, w], t2[j1, u], t2[j1, w]):
+            if _seg2_cross(t1[i, u], t1[i, w], t1[i1, u], t1[i1, w], t2[j, u], t2[j, w], t2[j1, u], t2[j1, w],
+                           eps):
                 return True
-    for i in range(3):
-        if _in_tri2(t1[i, u], t1[i, w], t2[0, u], t2[0, w], t2[1, u], t2[1, w], t2[2, u], t2[2, w]):
+    for i in range(4):
+        if i < 3:
+            p1u, p1w, p2u, p2w = t1[i, u], t1[i, w], t2[i, u], t2[i, w]
+        else:
+            p1u = (t1[0, u] + t1[1, u] + t1[2, u]) / 3.0
+            p1w = (t1[0, w] + t1[1, w] + t1[2, w]) / 3.0
+            p2u = (t2[0, u] + t2[1, u] + t2[2, u]) / 3.0
+            p2w = (t2[0, w] + t2[1, w] + t2[2, w]) / 3.0
+        if _in_tri2(p1u, p1w, t2[0, u], t2[0, w], t2[1, u], t2[1, w], t2[2, u], t2[2, w], eps):
             return True
-        if _in_tri2(t2[i, u], t2[i, w], t1[0, u], t1[0, w], t1[1, u], t1[1, w], t1[2, u], t1[2, w]):
+        if _in_tri2(p2u, p2w, t1[0, u], t1[0, w], t1[1, u], t1[1, w], t1[2, u], t1[2, w], eps):
             return True
     return False
 
@@ -624,7 +654,7 @@ def _tri_tri(t1, t2, f1, f2, tol):
             return True
     if cop == 3:
         n = _cross(_sub(t2[1], t2[0]), _sub(t2[2], t2[0]))
-        return _coplanar_overlap(t1, t2, n)
+        return _coplanar_overlap(t1, t2, n, tol_a)
     return False
 
 
