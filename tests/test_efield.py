@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 
 import coilsim as cs
 from coilsim.analytic import cylinder_efield, halfspace_efield_dipole
+from coilsim.efield import bem
 from coilsim.efield.bem import BEMOperator
 from coilsim.errors import CoilsimError, CoilsimValueError, ConvergenceError
 from coilsim.kernels import bem as kb
@@ -307,3 +308,46 @@ def test_fmm_far_field_matches_the_direct_sum():
     assert np.abs(a - b).max() <= 1e-7 * np.abs(a).max()
     with pytest.raises(CoilsimValueError, match="fmm"):
         BEMOperator([(v, f)], [1.0], fmm="yes")
+
+
+def test_treecode_far_field_matches_the_direct_sum_to_its_tolerance():
+    """The treecode's far field (node expansions to quadrupole order where their error scale
+    Σ|q| r³/d⁵ is below tol × max|ρ|) against the direct sum, on a three-surface model with a
+    coil's charges; and its truncation error falls as the expansion order predicts."""
+    leg = cs.TissueModel.cylinder([("skin", 1e-3, 0.2), ("fat", 4e-3, 0.04), ("muscle", 0.02, 0.34)],
+                                  length=0.12, max_edge=0.004, h_min=0.002, growth=0.1,
+                                  focus=(0.0, 0.025, 0.0))
+    coil = cs.figure_eight_coil(0.005, 0.02, 3).placed((0.0, 0.03, 0.0), (0.0, 1.0, 0.0))
+    f = cs.solve_efield(coil, leg)
+    op, rho = f._op, f._rho
+    pts = f.sample_box(2e-3, lateral=0.02)[0]
+    op.tree_tol = 0.0
+    ref = op.field(pts, rho)
+    scale = np.linalg.norm(-coil.A(pts) + ref, axis=1).max()
+    errs = []
+    for tol in (1e-4, 1e-5, 1e-6):
+        op.tree_tol = tol
+        e = op.field(pts, rho)
+        errs.append(np.abs(e - ref).max() / scale)
+    op.tree_tol = bem.TREE_TOL
+    assert len(pts) * op.n >= bem.TREE_MIN_PAIRS
+    assert errs[1] <= 3e-4 and errs[2] <= errs[1] <= errs[0]
+    assert errs[2] <= 0.3 * errs[0]
+
+
+def test_treecode_expansion_error_falls_as_the_octupole():
+    """One node's quadrupole expansion: error ∝ (r/d)³ (the first neglected term)."""
+    from coilsim.kernels.treecode import ChargeTree
+    rng = np.random.default_rng(0)
+    src, q = rng.uniform(-1, 1, (200, 3)), rng.normal(size=200)
+    tree = ChargeTree(src, leaf=300)
+    errs = []
+    for d in (8.0, 16.0, 32.0):
+        p = np.array([[d, 0.3 * d, -0.2 * d]])
+        e, e0 = np.empty((1, 3)), np.empty((1, 3))
+        tree.field(p, q, e, tol=1e300, theta=0.99)
+        kb.far_field(p[:, 0].copy(), p[:, 1].copy(), p[:, 2].copy(),
+                     *(src[:, i].copy() for i in range(3)), q, e0)
+        errs.append(np.linalg.norm(e - e0) / np.linalg.norm(e0))
+    order = np.polyfit(np.log([8.0, 16.0, 32.0]), np.log(errs), 1)[0]
+    assert -3.3 <= order <= -2.7
