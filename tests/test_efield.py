@@ -351,3 +351,27 @@ def test_treecode_expansion_error_falls_as_the_octupole():
         errs.append(np.linalg.norm(e - e0) / np.linalg.norm(e0))
     order = np.polyfit(np.log([8.0, 16.0, 32.0]), np.log(errs), 1)[0]
     assert -3.3 <= order <= -2.7
+
+
+def test_recycled_gmres_agrees_with_scipy_and_deflates_later_solves():
+    """The solver's GMRES (with the harmonic Ritz space of the first solve recycled) against
+    scipy's gmres on the same operator, for two coil placements; the second needs fewer
+    iterations than the first."""
+    from scipy.sparse.linalg import LinearOperator, gmres
+    leg = cs.TissueModel.cylinder([("skin", 1e-3, 0.2), ("fat", 4e-3, 0.04), ("muscle", 0.02, 0.34)],
+                                  length=0.12, max_edge=0.005, h_min=0.002, growth=0.1,
+                                  focus=(0.0, 0.025, 0.0))
+    op = BEMOperator([(s.vertices, s.faces) for s in leg.surfaces()],
+                     [1.0, (0.04 - 0.2) / 0.24, (0.34 - 0.04) / 0.38])
+    coil = cs.figure_eight_coil(0.005, 0.02, 3)
+    its = []
+    for y in (0.0, 0.03):
+        c = coil.placed((0.0, 0.03, y), (0.0, 1.0, 0.0))
+        b = op.rhs(-c.A(op.rhs_points))
+        x, info = op.solve(b, rtol=1e-8)
+        ref, flag = gmres(LinearOperator((op.n, op.n), matvec=op.matvec, dtype=np.float64), b,
+                          rtol=1e-10, atol=0.0, restart=200, maxiter=50)
+        assert flag == 0
+        assert np.abs(x - ref).max() <= 1e-6 * np.abs(ref).max()
+        its.append(info.iterations)
+    assert op._krylov.U is not None and its[1] < its[0]
