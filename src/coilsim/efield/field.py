@@ -9,6 +9,7 @@ import numpy as np
 from .._validate import as_points, real_scalar
 from ..errors import CoilsimValueError
 from .planar import planar_efield
+from .primary import vector_potential
 
 __all__ = ["EField", "SolveReport", "Focality"]
 
@@ -69,7 +70,7 @@ class EField:
             return planar_efield(self.coil, flat), region
         region = self.tissue.region(flat)
         self._check_inside(flat, region >= 0)
-        return -self.coil.A(flat) + self._op.field(flat, self._rho), region
+        return -vector_potential(self.coil, flat) + self._op.field(flat, self._rho), region
 
     @staticmethod
     def _check_inside(flat, ok):

@@ -12,6 +12,7 @@ from ..errors import CoilsimTypeError, CoilsimValueError
 from .bem import NEAR, RTOL, BEMOperator
 from .field import EField, SolveReport
 from .planar import check_coil_above
+from .primary import vector_potential
 
 __all__ = ["solve_efield", "bem_operator"]
 
@@ -82,7 +83,7 @@ def solve_efield(coil, tissue, *, rtol: float = RTOL, near: float = NEAR, dense_
     reused = tissue in _OPERATORS and (near, dense_limit) in _OPERATORS[tissue]
     op = bem_operator(tissue, near=near, dense_limit=dense_limit)
     t2 = time.perf_counter()
-    b = op.rhs(-coil.A(op.rhs_points))
+    b = op.rhs(-vector_potential(coil, op.rhs_points))
     t3 = time.perf_counter()
     rho, info = op.solve(b, rtol=rtol, x0=x0)
     t4 = time.perf_counter()
