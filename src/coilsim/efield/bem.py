@@ -47,6 +47,14 @@ NEAR = 8.0
 #: closed-form triangle field; operator: a 7-point rule of exact solid angles), those between
 #: EXACT and NEAR by a 7-point rule (evaluation) or the source centroid (operator)
 EXACT = 3.0
+#: evaluation at points: the closed-form triangle field within EXACT_EVAL sizes, the 7-point rule
+#: beyond (its error on one triangle's field, worst direction: 7e-5 at 1.5 sizes, 1.3e-5 at 2,
+#: 1.2e-6 at 3 — far below the centroid rule's beyond the near zone); exact pairs cost ~10× a
+#: 7-point pair, and at 3 sizes they were 3/4 of the near-zone time for 10⁵ points on the child leg
+EXACT_EVAL = 1.5
+#: ... and the 3-point edge-midpoint rule (degree 2) from MID_EVAL sizes to the near zone's
+#: edge: its error there (1.3e-3 at 4 sizes) is below the centroid rule's at 8 (1.6e-3)
+MID_EVAL = 4.0
 #: the operator is kept as a dense matrix up to DENSE_LIMIT unknowns: float64 up to
 #: DENSE64_LIMIT (8·N² bytes: 16k -> 2 GB), float32 above (4·N² bytes: 40k -> 6.4 GB; entries
 #: to 6e-8, far below the discretisation error); larger systems are applied matrix-free
@@ -125,6 +133,7 @@ class BEMOperator:
         self.fmm = fmm
         self.tree_tol = TREE_TOL
         self._krylov = None
+        self._grids = None
         self._tree = None
         self.tris = np.ascontiguousarray(np.concatenate(tris))
         self.bounds = np.asarray(bounds, dtype=np.int64)
@@ -280,21 +289,35 @@ class BEMOperator:
             return p * float(self.n) >= FMM_MIN_PAIRS and fmm_available()
         return bool(self.fmm)
 
+    def _eval_grids(self):
+        """Centroid grids for the near-zone search, one per class of near radius (factors of 2):
+        a point then scans each class's cells only out to that class's largest radius, not the
+        coarsest triangles' (on a graded leg mesh 3 × 10 mm) for all."""
+        if self._grids is None:
+            radius = self.near_radius(self.near_eval)
+            cls = np.floor(np.log2(radius / radius.min())).astype(np.int64)
+            self._grids = []
+            for c in np.unique(cls):
+                idx = np.flatnonzero(cls == c)
+                r = radius[idx]
+                cell = max(0.5 * float(np.median(r)), 1e-9)
+                order, *rest = kb._grid_setup(self.centroid[idx], cell)
+                self._grids.append(((idx[order], *rest), cell, float(r.max())))
+        return self._grids
+
     def _near_pass(self, pts, rho, e, w):
-        """Add the near-zone corrections (exact or 7-point minus the centroid rule) to e (P, 3)
-        and w (P, surfaces)."""
+        """Add the near-zone corrections (exact or 7-/3-point minus the centroid rule) to
+        e (P, 3) and w (P, surfaces)."""
         radius = self.near_radius(self.near_eval)
-        rmax = float(radius.max())
-        cell = max(0.5 * float(np.median(radius)), 1e-9)
-        grid = kb._grid_setup(self.centroid, cell)
         sid = self.surface_of.astype(np.int64)
         rho = np.ascontiguousarray(rho, dtype=np.float64)
-        for a in range(0, pts.shape[0], EVAL_CHUNK):
-            b = min(pts.shape[0], a + EVAL_CHUNK)
-            px, py, pz = (np.ascontiguousarray(pts[a:b, i]) for i in range(3))
-            kb.near_field_points(px, py, pz, self.tris, *self._c, *self._n, self.area,
-                                 self.size, radius, EXACT, self._qpts, kb.RADON7_W, rho, sid,
-                                 *grid, cell, rmax, e[a:b], w[a:b])
+        for grid, cell, rmax in self._eval_grids():
+            for a in range(0, pts.shape[0], EVAL_CHUNK):
+                b = min(pts.shape[0], a + EVAL_CHUNK)
+                px, py, pz = (np.ascontiguousarray(pts[a:b, i]) for i in range(3))
+                kb.near_field_points(px, py, pz, self.tris, *self._c, *self._n, self.area,
+                                     self.size, radius, EXACT_EVAL, MID_EVAL, self._qpts,
+                                     kb.RADON7_W, rho, sid, *grid, cell, rmax, e[a:b], w[a:b])
 
     def field(self, points: np.ndarray, rho: np.ndarray) -> np.ndarray:
         """Secondary field −∇φ (V/m) of densities ``rho`` (V/m) at ``points`` (P, 3) m: the

@@ -331,12 +331,14 @@ def near_pairs_grid(points, centers, radii):
 
 @njit(parallel=True)
 def near_field_points(px, py, pz, tris, cx, cy, cz, nx, ny, nz, area, size, radius, exact,
-                      qpts, qw, rho, surface_of, order, start, lo0, lo1, lo2, d0, d1, d2, cell,
-                      rmax, e_out, w_out):
-    """Add to e_out (P,3) and w_out (P,S) the near-field corrections (exact or 7-point field
-    minus the centroid rule, per :func:`near_corrections`) of every triangle j whose centroid
-    lies within radius[j] of each point; triangles are found through a grid of their centroids
-    (cell size ``cell``, cells sorted by ``order``/``start``), searched out to ``rmax``."""
+                      mid, qpts, qw, rho, surface_of, order, start, lo0, lo1, lo2, d0, d1, d2,
+                      cell, rmax, e_out, w_out):
+    """Add to e_out (P,3) and w_out (P,S) the near-field corrections of every triangle j whose
+    centroid lies within radius[j] of each point: its field minus the centroid rule's, the field
+    being the closed form within ``exact`` × size[j], the 7-point rule (qpts, qw) within ``mid``
+    × size[j] and the 3-point edge-midpoint rule beyond; triangles are found through a grid of
+    their centroids (cell size ``cell``, cells sorted by ``order``/``start``), searched out to
+    ``rmax``."""
     nq = qw.shape[0]
     for i in prange(px.shape[0]):
         rx = px[i]; ry = py[i]; rz = pz[i]
@@ -358,13 +360,25 @@ def near_field_points(px, py, pz, tris, cx, cy, cz, nx, ny, nz, area, size, radi
                         continue
                     if d2_ < (exact * size[j]) ** 2:
                         triangle_integral(rx, ry, rz, tris[j], b)
-                    else:
+                    elif d2_ < (mid * size[j]) ** 2:
                         b[0] = 0.0; b[1] = 0.0; b[2] = 0.0
                         for q in range(nq):
                             gx = rx - qpts[j, q, 0]; gy = ry - qpts[j, q, 1]
                             gz = rz - qpts[j, q, 2]
                             g2 = gx * gx + gy * gy + gz * gz
                             f = area[j] * qw[q] / (g2 * math.sqrt(g2))
+                            b[0] += f * gx; b[1] += f * gy; b[2] += f * gz
+                        b[3] = nx[j] * b[0] + ny[j] * b[1] + nz[j] * b[2]
+                    else:
+                        b[0] = 0.0; b[1] = 0.0; b[2] = 0.0
+                        t = tris[j]
+                        for q in range(3):
+                            q1 = (q + 1) % 3
+                            gx = rx - 0.5 * (t[q, 0] + t[q1, 0])
+                            gy = ry - 0.5 * (t[q, 1] + t[q1, 1])
+                            gz = rz - 0.5 * (t[q, 2] + t[q1, 2])
+                            g2 = gx * gx + gy * gy + gz * gz
+                            f = area[j] / (3.0 * g2 * math.sqrt(g2))
                             b[0] += f * gx; b[1] += f * gy; b[2] += f * gz
                         b[3] = nx[j] * b[0] + ny[j] * b[1] + nz[j] * b[2]
                     if d2_ > 0.0:
