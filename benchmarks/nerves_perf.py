@@ -4,7 +4,9 @@ Cases (issue 5): SENN thresholds per second (20 µm, point cathode 2 mm, 100 µs
 51 nodes, ±0.5 %); one MRG threshold (10 µm, 121 nodes, 5 µs backward Euler, ±0.5 %, point
 source 1 mm) and the same threshold in NEURON (benchmarks/neuron_reference.py, same protocol);
 estimator fibres per second given V_e along the fibres (121 nodes; field evaluation not counted).
-``--calibrate`` refits the estimator's built-in calibration and prints its error table.
+``--calibrate`` refits the estimator's built-in calibration (:func:`calibrate`: fit and held-out
+validation cases of :func:`coilsim.nerves.estimator.calibration_cases`) and prints the rows for
+``DEFAULT_CALIBRATION`` with their error tables.
 """
 
 from __future__ import annotations
@@ -100,32 +102,78 @@ def _run(quick, neuron, say):
     return out
 
 
-def calibrate():
-    from scipy.special import erf
-    import coilsim.pulses as P
-    from coilsim.nerves import Estimator
+def calibrate(models=("mrg", "senn"), say=print, starts=2):
+    """Refit the estimator's built-in calibration (:data:`coilsim.nerves.estimator.DEFAULT_CALIBRATION`).
 
-    def point(dd, rho=5.0):
-        return lambda x: -rho / (4 * math.pi * np.sqrt(x ** 2 + dd ** 2))
+    MRG: one row per diameter of ``MRG_CALIBRATION_DIAMETERS``, fitted on the ``"fit"`` cases of
+    :func:`~coilsim.nerves.estimator.calibration_cases`; held out: the ``"validation"`` cases at
+    that diameter and both sets at ``MRG_VALIDATION_DIAMETERS`` (the estimator interpolated
+    between rows). SENN (scale-free): one row fitted on 10 and 20 µm together; held out: the
+    validation cases at those diameters and both sets at 15 µm. Prints the rows to paste into
+    ``DEFAULT_CALIBRATION`` and the error tables; returns ``{model: [rows]}``.
+    ``starts``: least-squares starts per fit. Single-threaded, a few minutes per diameter.
+    """
+    from coilsim.nerves import estimator as E
+    Est = E.Estimator
+    fit_cases = E.calibration_cases("fit")
+    val_cases = E.calibration_cases("validation")
+    out = {}
 
-    def smooth(s):
-        return lambda x: -s * math.sqrt(math.pi / 2) * erf(x / (s * math.sqrt(2)))
+    def ref(model, d, cases):
+        return Est.reference(model, d, cases)
 
-    pulses = [P.rectangular(50e-6), P.rectangular(100e-6), P.rectangular(200e-6),
-              P.rectangular(500e-6), P.half_sine(150e-6), P.biphasic(300e-6),
-              P.monophasic(60e-6, 150e-6)]
-    fields = [point(1e-3), point(2e-3), point(4e-3), smooth(5e-3), smooth(10e-3), smooth(20e-3)]
-    names = ["pt1mm", "pt2mm", "pt4mm", "sm5mm", "sm10mm", "sm20mm"]
-    cases = [(f, p) for f in fields for p in pulses]
-    for model, D in [("mrg", 5.7), ("mrg", 10), ("mrg", 16), ("senn", 10), ("senn", 20)]:
-        e, tab = Estimator.calibrate(model, D * 1e-6, cases)
-        c = e.calibration
-        print(f"({D}e-6, {c.rheobase:.6g}, {c.tau:.6g}, {c.kappa:.4f}, {c.beta:.4f}, "
-              f"{c.max_error:.3f}),  # {model} rms {c.rms_error:.3f}")
-        err = np.array([r["error"] for r in tab]).reshape(len(fields), len(pulses))
-        print("   field   " + " ".join(f"{p.name[:10]:>10s}" for p in pulses))
-        for n, row in zip(names, err):
-            print(f"   {n:7s} " + " ".join(f"{v:+10.3f}" for v in row))
+    def show(tab):
+        for s in ("fit", "validation"):
+            rows = [r for r in tab if r["set"] == s]
+            for d in sorted({r["diameter"] for r in rows}):
+                err = np.array([r["error"] for r in rows if r["diameter"] == d])
+                if err.size:
+                    say(f"   {s:10s} D {d * 1e6:5.1f} µm: {err.size:3d} cases, max {np.abs(err).max():.3f} "
+                        f"rms {np.sqrt(np.mean(err ** 2)):.3f}")
+            worst = sorted(rows, key=lambda r: -abs(r["error"]))[:4]
+            for r in worst:
+                say(f"      {s} {r['diameter'] * 1e6:.1f} µm {r['label']}: {r['error']:+.3f}")
+
+    def fmt(row):
+        d, c, t1, k1, a2, t2, k2, g, ta, eta, fm, fr, vm, vr = row
+        return (f"({d:.3g}, {c:.6g}, {t1:.6g}, {k1:.4f}, {a2:.4f}, {t2:.6g}, {k2:.4f}, {g:.4f}, "
+                f"{ta:.6g}, {eta:.4f}, {fm:.3f}, {fr:.3f}, {vm:.3f}, {vr:.3f}),")
+
+    if "senn" in models:
+        fit = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, fit_cases)]
+        val = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, val_cases)]
+        val += [r for d in E.SENN_VALIDATION_DIAMETERS for r in ref("senn", d, fit_cases + val_cases)]
+        est, tab = Est.calibrate("senn", E.SENN_CALIBRATION_DIAMETERS, fit, validation=val,
+                                 starts=starts)
+        row = est.row()
+        row = (E.SENN_CALIBRATION_DIAMETERS[0],) + row[1:]
+        out["senn"] = [row]
+        say("senn:")
+        say("    " + fmt(row))
+        show(tab)
+    if "mrg" in models:
+        rows, refs = [], {}
+        for d in E.MRG_CALIBRATION_DIAMETERS:
+            refs[d] = (ref("mrg", d, fit_cases), ref("mrg", d, val_cases))
+            est, tab = Est.calibrate("mrg", d, refs[d][0], validation=refs[d][1], starts=starts)
+            rows.append(est.row())
+            say("mrg:    " + fmt(rows[-1]))
+            show(tab)
+        out["mrg"] = rows
+        # held-out diameters: the estimator interpolated between the fitted rows
+        saved = E.DEFAULT_CALIBRATION["mrg"]
+        E.DEFAULT_CALIBRATION["mrg"] = tuple(rows)
+        try:
+            for d in E.MRG_VALIDATION_DIAMETERS:
+                est = Est.default("mrg", d)
+                rs = ref("mrg", d, fit_cases + val_cases)
+                err = np.array([est.thresholds(r["ve"], r["pulse"]) / r["threshold"] - 1
+                                for r in rs if np.isfinite(r["threshold"])])
+                say(f"   held-out D {d * 1e6:.1f} µm (interpolated): {err.size} cases, max "
+                    f"{np.abs(err).max():.3f} rms {np.sqrt(np.mean(err ** 2)):.3f}")
+        finally:
+            E.DEFAULT_CALIBRATION["mrg"] = saved
+    return out
 
 
 def main(argv=None):

@@ -1,4 +1,5 @@
-"""Fast estimator: exact passive-membrane limit, the spatial filter, calibration error reporting."""
+"""Fast estimator: exact passive-membrane limit, the spatial and temporal filters, and its error
+against the nonlinear cable models computed live on held-out cases."""
 
 from __future__ import annotations
 
@@ -10,19 +11,23 @@ import pytest
 import coilsim.pulses as P
 from coilsim.analytic import membrane
 from coilsim.errors import CoilsimTypeError, CoilsimValueError
-from coilsim.nerves import Estimator, mrg_threshold
+from coilsim.nerves import Estimator
+from coilsim.nerves import estimator as E
 from coilsim.nerves.estimator import DEFAULT_CALIBRATION, activating_function, ve_from_tangential
-from coilsim.nerves.mrg import mrg_geometry
 
 PULSES = [P.rectangular(50e-6), P.rectangular(300e-6), P.biphasic(300e-6), P.half_sine(150e-6),
           P.monophasic(60e-6, 150e-6), P.biphasic(300e-6).reversed()]
+
+#: the issue's goal: estimator vs nonlinear model within 15 %
+GOAL = 0.15
 
 
 @pytest.mark.parametrize("pulse", PULSES, ids=lambda p: p.name)
 @pytest.mark.parametrize("tau", [50e-6, 197e-6, 1e-3])
 def test_passive_limit_reproduces_closed_form_strength_duration(pulse, tau):
-    """κ = β = 0: a single node behind a first-order membrane. Threshold / rheobase must be the
-    closed-form passive-membrane ratio of coilsim.analytic.membrane (≤ 1e-6)."""
+    """No spread, one mode, linear (the constructor's defaults): a single node behind a
+    first-order membrane. Threshold / rheobase must be the closed-form passive-membrane ratio of
+    coilsim.analytic.membrane (≤ 1e-6), through the same kernel the calibrated estimator uses."""
     est = Estimator(1e-3, tau)
     ve = np.zeros(9)
     ve[4] = -1.0                                  # a cathode-like dip: f = +2 at node 4
@@ -39,18 +44,52 @@ def test_rectangular_limit_is_lapicque():
             float(membrane.lapicque(w, tau)), rel=1e-9)
 
 
-def test_spatial_filter_is_the_exponential_kernel_sum():
+def test_spatial_filter_is_the_mirrored_exponential_kernel_sum():
+    """One mode: h = Σ_k (κ^|n-k| + κ^(n+k+1) + κ^(2N-1-n-k)) f_k (sealed ends as mirrors)."""
     rng = np.random.default_rng(1)
-    ve = rng.normal(size=15)
+    n = 15
+    ve = rng.normal(size=n)
     f = activating_function(ve)
     k = 0.6
-    idx = np.arange(15)
-    h = (k ** np.abs(idx[:, None] - idx[None, :])) @ f
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+    h = (k ** np.abs(i - j) + k ** (i + j + 1) + k ** (2 * n - 1 - i - j)) @ f
     est = Estimator(1.0, 100e-6, k)
     thr, site = est.thresholds(ve, P.rectangular(5e-3), return_site=True)
     fp = P.rectangular(5e-3).integral_extremum(1e4, True)[1] * 1e4
     assert thr == pytest.approx(1.0 / (h.max() * fp), rel=1e-12)
     assert site == int(np.argmax(h))
+
+
+def test_two_mode_table_matches_a_direct_time_maximum():
+    """Two modes, sign-split drive, rectified membrane and activation stage: the tabulated
+    M(θ) gives the same threshold as the maximum over a fine time grid of the filtered drive."""
+    est = Estimator(2e-3, 400e-6, 0.7, 0.8, 30e-6, 0.4, 0.8, 40e-6, 0.6)
+    x = np.arange(31) - 15.0
+    ve = -1.0 / np.sqrt(x ** 2 + 1.5 ** 2)
+    f = activating_function(ve)
+    n = f.size
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+
+    def spread(v, k):
+        return (k ** np.abs(i - j) + k ** (i + j + 1) + k ** (2 * n - 1 - i - j)) @ v
+
+    fp, fm = np.maximum(f, 0), np.minimum(f, 0)
+    for pulse in (P.biphasic(200e-6), P.monophasic(60e-6, 150e-6), P.rectangular(100e-6).reversed()):
+        t = np.linspace(0, pulse.duration + 3e-3, 40001)
+        p1 = pulse.integral(t, 1 / est.tau) / est.tau
+        p2 = pulse.integral(t, 1 / est.tau2) / est.tau2
+        best = 0.0
+        for a_src, b_src in ((fp, fm), (fm, fp)):
+            A = spread(a_src + est.cross * b_src, est.kappa)
+            B = est.weight2 * spread(a_src + est.cross * b_src, est.kappa2)
+            v = A[:, None] * p1 + B[:, None] * p2
+            u = np.where(v > 0, v, est.hyper * v)
+            y = np.zeros_like(u)
+            dec = np.exp(-np.diff(t) / est.tau_act)
+            for s in range(1, t.size):            # the activation stage, step by step
+                y[:, s] = y[:, s - 1] * dec[s - 1] + (1 - dec[s - 1]) * u[:, s]
+            best = max(best, y.max())
+        assert est.thresholds(ve, pulse) == pytest.approx(est.rheobase / best, rel=2e-3)
 
 
 def test_ve_from_uniform_tangential_field_is_linear():
@@ -61,39 +100,106 @@ def test_ve_from_uniform_tangential_field_is_linear():
 def test_batch_matches_single():
     rng = np.random.default_rng(2)
     ve = rng.normal(size=(50, 31)) * 1e-3
-    est = Estimator(5e-3, 200e-6, 0.7, 0.3)
+    est = Estimator(5e-3, 200e-6, 0.7, 0.5, 30e-6, 0.4, 0.9, 40e-6, 0.7, passive_ends=True)
     pulse = P.biphasic(300e-6)
-    batch = est.thresholds(ve, pulse)
+    batch, sites = est.thresholds(ve, pulse, return_site=True)
     single = [est.thresholds(v, pulse) for v in ve]
     assert np.allclose(batch, single, rtol=1e-14)
+    assert np.all((sites >= 1) & (sites <= 29))   # passive end nodes are never sites
 
 
-def test_default_calibration_error_is_reported_and_holds():
-    """The built-in MRG calibration, tried on a case outside its fit (a 2.5 mm point source,
-    150 µs rectangle): within its own reported max error."""
-    D = 10e-6
-    est = Estimator.default("mrg", D)
-    assert 0 < est.calibration.max_error < 0.3
-    g = mrg_geometry(D)
-    arc = g.compartment_offsets(121)
-    arc -= 0.5 * arc[-1]
-    ve = -5.0 / (4 * math.pi * np.sqrt(arc ** 2 + 2.5e-3 ** 2))
-    pulse = P.rectangular(150e-6)
-    true = mrg_threshold(D, ve, pulse).amplitude
-    guess = est.thresholds(ve[::11], pulse)
-    assert abs(guess / true - 1) <= est.calibration.max_error
+def _live_errors(model, diameter, cases):
+    est = Estimator.default(model, diameter)
+    refs = Estimator.reference(model, diameter, cases)
+    return est, np.array([est.thresholds(r["ve"], r["pulse"]) / r["threshold"] - 1.0
+                          for r in refs if np.isfinite(r["threshold"])])
+
+
+@pytest.mark.parametrize("model, diameter, fields, pulses, bound", [
+    # SENN at a diameter it was not fitted at; held-out point sources (one between nodes)
+    # and a smooth field, with held-out rectangular, biphasic, monophasic and reversed pulses:
+    # the issue's goal holds
+    ("senn", 15e-6, [0, 2, 5], [1, 5, 7, 11], GOAL),
+    # MRG at 8.7 µm, between two calibrated rows (the constants are interpolated). The goal is
+    # missed for MRG >= 7.3 µm (worst held-out errors 15.5-24 %: anodic point sources, 1 mm
+    # point sources with long pulses; see the estimator's module docstring); the
+    # test holds the estimator to the error its calibration reports for held-out cases
+    ("mrg", 8.7e-6, [1, 4], [0, 5, 8, 10], None),
+], ids=["senn-15um", "mrg-8.7um"])
+def test_error_against_nonlinear_model_on_held_out_cases(model, diameter, fields, pulses, bound):
+    """The error table computed live: the nonlinear model's thresholds on held-out validation
+    cases (never in the fit) against the built-in estimator."""
+    cases = E.calibration_cases("validation", fields=fields, pulses=pulses)
+    est, err = _live_errors(model, diameter, cases)
+    assert err.size == len(cases)
+    worst = np.max(np.abs(err))
+    detail = dict(zip([c[0] for c in cases], np.round(err, 3)))
+    # within what the calibration reports for its held-out set (interpolated rows: the worse
+    # of the two neighbours), and the goal where it is met
+    assert worst <= est.calibration.val_max_error + 1e-9, detail
+    if bound is not None:
+        assert worst <= bound, detail
+    assert np.sqrt(np.mean(err ** 2)) <= 0.1, detail
+
+
+def test_default_calibration_rows_and_reported_errors():
     for model, rows in DEFAULT_CALIBRATION.items():
-        assert all(len(r) == 6 and r[5] > 0 for r in rows)
+        assert rows
+        for r in rows:
+            assert len(r) == 14
+            fit_max, fit_rms, val_max, val_rms = r[10:]
+            # rms errors well below the goal everywhere; worst errors within it for SENN on held-out
+            # cases, up to ~1.7x it for MRG (module docstring)
+            assert 0 < fit_rms < fit_max < 0.3 and 0 < val_rms < val_max < 0.3
+            assert fit_rms <= 0.11 and val_rms <= 0.11
+            if model == "senn":
+                assert val_max <= GOAL
+    # SENN is scale-free: one row for every diameter
+    a, b = Estimator.default("senn", 8e-6), Estimator.default("senn", 25e-6)
+    assert (a.rheobase, a.tau, a.kappa) == (b.rheobase, b.tau, b.kappa)
+    m = Estimator.default("mrg", 10e-6)
+    assert m.passive_ends and not a.passive_ends
+
+
+def test_calibration_sets_are_disjoint():
+    f, v = E._CASES["fit"], E._CASES["validation"]
+    assert not set(f[0]) & set(v[0]) and not set(f[1]) & set(v[1])
 
 
 def test_bad_inputs():
     with pytest.raises(CoilsimValueError, match="kappa"):
         Estimator(1.0, 1e-4, 1.0)
+    with pytest.raises(CoilsimValueError, match="kappa2"):
+        Estimator(1.0, 1e-4, 0.5, 1.0, 1e-5, 1.2)
+    with pytest.raises(CoilsimValueError, match="cross"):
+        Estimator(1.0, 1e-4, cross=1.5)
+    with pytest.raises(CoilsimValueError, match="hyper"):
+        Estimator(1.0, 1e-4, hyper=-0.1)
     with pytest.raises(CoilsimValueError, match="tau"):
         Estimator(1.0, -1e-4)
     with pytest.raises(CoilsimTypeError, match="N >= 3"):
         Estimator(1.0, 1e-4).thresholds(np.zeros(2), P.rectangular(1e-4))
     with pytest.raises(CoilsimValueError, match="NaN"):
         Estimator(1.0, 1e-4).thresholds(np.full(5, np.nan), P.rectangular(1e-4))
+    with pytest.raises(CoilsimTypeError, match="Pulse"):
+        Estimator(1.0, 1e-4).thresholds(np.zeros(5), "rect")
     with pytest.raises(CoilsimValueError, match="calibrated range"):
         Estimator.default("mrg", 30e-6)
+    with pytest.raises(CoilsimValueError, match="split"):
+        E.calibration_cases("train")
+    with pytest.raises(CoilsimValueError, match="model"):
+        Estimator.reference("hh", 10e-6, [])
+
+
+def test_no_silent_fh_calibration_for_a_crrss_fibre():
+    """The built-in SENN rows were fitted with Frankenhaeuser–Huxley nodes; a CRRSS fibre must
+    not get them silently."""
+    import coilsim as cs
+    from coilsim.errors import CoilsimValueError
+    from coilsim.nerves.estimator import Estimator, estimate_thresholds
+    path = np.array([[-0.03, 0.0, -0.01], [0.03, 0.0, -0.01]])
+    fib = cs.Fiber(path, 10e-6, model="senn", node="crrss")
+    with pytest.raises(CoilsimValueError, match="crrss"):
+        estimate_thresholds([fib], lambda p: np.tile([1.0, 0.0, 0.0], (len(p), 1)),
+                            cs.pulses.rectangular(100e-6))
+    Estimator.default("senn", 10e-6, "fh")
