@@ -119,20 +119,24 @@ def register_efield(reg: Registry) -> None:
         r = _ef(ctx)["operator"]
         return Outcome(r["fraction_of_limit"], r)
 
-    @reg.case("perf_default_child_solve_s", "perf", "issue 4: solve + 1e5 points ≤ 120 s", 120.0,
+    @reg.case("perf_default_child_solve_s", "perf",
+              "issue 4: solve + 1e5 points ≤ 120 s from an empty numba cache", 120.0,
               check="max", quantity="wall s")
     def child_solve(ctx):
         """child_7_10y with a 9-turn figure-eight at the medial gastrocnemius motor point: BEM solve
-        and 10⁵ evaluation points, wall seconds (operator built in this run)."""
-        r = _ef(ctx)["default_child"]
+        and 10⁵ evaluation points, wall seconds, in a fresh process with an empty numba cache
+        (JIT compilation and the operator build included)."""
+        r = _ef(ctx)["default_child_cold"]
         return Outcome(r["first_s"], r)
 
-    @reg.case("perf_default_child_reuse_ratio", "perf", "issue 4: further placement ≤ 0.3×", 0.3,
+    @reg.case("perf_default_child_reuse_ratio", "perf",
+              "issue 4: further placement ≤ 0.3× the first (empty numba cache)", 0.3,
               check="max", quantity="time ratio")
     def child_reuse(ctx):
-        """A second placement on the same leg (operator reused) over the first solve's time."""
-        r = _ef(ctx)["default_child"]
-        return Outcome(r["reuse_ratio"], r)
+        """A second placement on the same leg (operator reused; solve + 10⁵ points) over the first
+        run's time from an empty numba cache; the ratio with a warm cache is in the details."""
+        r = _ef(ctx)["default_child_cold"]
+        return Outcome(r["reuse_ratio"], {**r, "warm": _ef(ctx)["default_child"]})
 
     @reg.case("perf_default_resolution_error_0p3_2mm", "perf",
               "layered cylinder series, 0.3–2 mm from interfaces (goal ≤ 3 %)", 0.03, check="max")
