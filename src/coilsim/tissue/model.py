@@ -438,7 +438,7 @@ def _options(mesh_options, radius):
         raise CoilsimTypeError(f"unknown mesh option(s) {sorted(unknown)}; use {sorted(allowed)}")
     o = dict(mesh_options)
     o.setdefault("max_edge", min(0.008, 0.25 * radius))
-    o.setdefault("h_min", min(0.002, o["max_edge"]))
+    o.setdefault("h_min", min(MeshOptions.h_min, o["max_edge"]))
     for k in ("max_edge", "h_min", "growth"):
         if k in o:
             o[k] = real_scalar(o[k], k, positive=k != "growth", nonnegative=True)
