@@ -355,7 +355,7 @@ def register(reg: Registry) -> None:
         return func
 
     for tilt, shells, variants in ((45, 1, ("quick", "full")), (0, 1, ("full",)), (90, 1, ("full",)),
-                                   (45, 3, ("full",))):
+                                   (0, 3, ("full",)), (45, 3, ("full",)), (90, 3, ("full",))):
         reg.case(f"efield_sphere{shells}_tilt{tilt}", "efield", "Heller & van Hulsteyn 1992", 0.01,
                  quantity="DESIGN.md field error", variants=variants)(_sphere(tilt, shells))
 
