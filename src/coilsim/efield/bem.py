@@ -43,14 +43,17 @@ log = logging.getLogger(__name__)
 #: rule beyond it errs by ~(h/d)²; on a 50 mm sphere under a standing figure-eight 5 mm away,
 #: 4 gave 1.35 % and 8 gave 0.75 % at 2 mm depth (h_min 1.5 mm)
 NEAR = 8.0
-#: near pairs within EXACT triangle sizes integrate the source exactly (evaluation: the
-#: closed-form triangle field; operator: a 7-point rule of exact solid angles), those between
-#: EXACT and NEAR by a 7-point rule (evaluation) or the source centroid (operator)
+#: every near zone reaches at least EXACT triangle sizes (see :meth:`BEMOperator.near_radius`)
 EXACT = 3.0
+#: operator: the 7-point source rule (of exact target solid angles) for near pairs within
+#: OP_SOURCE_RULE sizes, the source centroid beyond. With 3 (centroid from 3 to 8 sizes) the
+#: three-shell sphere (1 mm skin) erred by 1.16 % / 1.98 % at 45° / 90°, with 6 1.14 % (90°), with
+#: 8 0.62 % / 1.09 %: skin–fat pairs 1 mm apart need it; the child operator builds no slower
+OP_SOURCE_RULE = NEAR
 #: evaluation at points: the closed-form triangle field within EXACT_EVAL sizes, the 7-point rule
 #: beyond (its error on one triangle's field, worst direction: 7e-5 at 1.5 sizes, 1.3e-5 at 2,
-#: 1.2e-6 at 3 — far below the centroid rule's beyond the near zone); exact pairs cost ~10× a
-#: 7-point pair, and at 3 sizes they were 3/4 of the near-zone time for 10⁵ points on the child leg
+#: 1.2e-6 at 3 — far below the centroid rule's beyond the near zone); 3 → 1.5 cut the near pass
+#: for 10⁵ points on the child leg from 6.4 to 5.5 s (loaded machine)
 EXACT_EVAL = 1.5
 #: ... and the 3-point edge-midpoint rule (degree 2) from MID_EVAL sizes to the near zone's
 #: edge: its error there (1.3e-3 at 4 sizes) is below the centroid rule's at 8 (1.6e-3)
@@ -185,7 +188,7 @@ class BEMOperator:
         keep = rows != cols
         rows, cols = rows[keep], cols[keep]
         flux = np.empty(rows.shape[0])
-        kb.near_flux(rows, cols, self.tris, self._qpts, kb.RADON7_W, self.area, self.size, EXACT,
+        kb.near_flux(rows, cols, self.tris, self._qpts, kb.RADON7_W, self.area, self.size, OP_SOURCE_RULE,
                      *self._c, *self._n, flux)
         vals = -self.k[rows] * flux / kb.FOUR_PI
         self.near_count = rows.shape[0]
