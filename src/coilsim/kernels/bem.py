@@ -99,20 +99,15 @@ def far_matrix(cx, cy, cz, nx, ny, nz, kk, ax_, out):
         row[i] = 0.5
 
 
-@njit(parallel=True)
+@njit
 def far_matvec(cx, cy, cz, nx, ny, nz, kk, q, out):
-    """Matrix-free far part of the operator: out_i = ρ_i/2 − K_i n_i·Σ_j q_j (c_i − c_j)/|·|³/4π
-    with q = a ρ (charge per triangle)."""
+    """Matrix-free far part of the operator: out_i = −K_i n_i·Σ_j q_j (c_i − c_j)/|·|³/4π
+    with q = a ρ (charge per triangle): :func:`far_field` at the centroids, along the normals."""
     n = cx.shape[0]
-    for i in prange(n):
-        px = cx[i]; py = cy[i]; pz = cz[i]
-        sx = 0.0; sy = 0.0; sz = 0.0
-        for j in range(n):
-            dx = px - cx[j]; dy = py - cy[j]; dz = pz - cz[j]
-            d2 = dx * dx + dy * dy + dz * dz
-            inv = q[j] / (d2 * math.sqrt(d2)) if d2 > 0.0 else 0.0
-            sx += inv * dx; sy += inv * dy; sz += inv * dz
-        out[i] = -kk[i] * (nx[i] * sx + ny[i] * sy + nz[i] * sz) / FOUR_PI
+    e = np.empty((n, 3))
+    far_field(cx, cy, cz, cx, cy, cz, q, e)
+    for i in range(n):
+        out[i] = -kk[i] * (nx[i] * e[i, 0] + ny[i] * e[i, 1] + nz[i] * e[i, 2])
 
 
 @njit(parallel=True)
