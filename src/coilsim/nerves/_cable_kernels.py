@@ -121,22 +121,21 @@ def ghk_factor(u, ci, co):
     return g * d, dg * d + g * ci * eu
 
 
+@njit(inline="always")
+def _gate(a, b, dt):
+    """Steady state a/(a+b) and one-step decay exp(−dt (a+b)) of a gate with rates a, b (ms⁻¹)."""
+    s = a + b
+    return a / s, math.exp(-dt * s)
+
+
 @njit
 def node_coeffs(v, dt, c, out):
     """Exact table row at depolarisation ``v`` (mV) for a step ``dt`` (ms); ``c``: constants."""
     am, bm, ah, bh, an, bn, ap, bp = fh_rates(v)
-    s = am + bm
-    out[T_MINF] = am / s
-    out[T_MDEC] = math.exp(-dt * s)
-    s = ah + bh
-    out[T_HINF] = ah / s
-    out[T_HDEC] = math.exp(-dt * s)
-    s = an + bn
-    out[T_NINF] = an / s
-    out[T_NDEC] = math.exp(-dt * s)
-    s = ap + bp
-    out[T_PINF] = ap / s
-    out[T_PDEC] = math.exp(-dt * s)
+    out[T_MINF], out[T_MDEC] = _gate(am, bm, dt)
+    out[T_HINF], out[T_HDEC] = _gate(ah, bh, dt)
+    out[T_NINF], out[T_NDEC] = _gate(an, bn, dt)
+    out[T_PINF], out[T_PDEC] = _gate(ap, bp, dt)
     ku = c[C_KU]
     u = (v + c[C_VREST]) * ku
     f, df = ghk_factor(u, c[C_NAI], c[C_NAO])
@@ -175,12 +174,8 @@ def crrss_rates(v, c):
 def crrss_coeffs(v, dt, c, out):
     """CRRSS table row (m∞, m decay, h∞, h decay) at depolarisation ``v`` (mV), step ``dt`` (ms)."""
     am, bm, ah, bh = crrss_rates(v, c)
-    s = am + bm
-    out[T_MINF] = am / s
-    out[T_MDEC] = math.exp(-dt * s)
-    s = ah + bh
-    out[T_HINF] = ah / s
-    out[T_HDEC] = math.exp(-dt * s)
+    out[T_MINF], out[T_MDEC] = _gate(am, bm, dt)
+    out[T_HINF], out[T_HDEC] = _gate(ah, bh, dt)
 
 
 @njit
