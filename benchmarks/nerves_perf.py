@@ -102,14 +102,15 @@ def _run(quick, neuron, say):
     return out
 
 
-def calibrate(models=("mrg", "senn"), say=print, starts=2):
+def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
     """Refit the estimator's built-in calibration (:data:`coilsim.nerves.estimator.DEFAULT_CALIBRATION`).
 
     MRG: one row per diameter of ``MRG_CALIBRATION_DIAMETERS``, fitted on the ``"fit"`` cases of
     :func:`~coilsim.nerves.estimator.calibration_cases`; held out: the ``"validation"`` cases at
     that diameter and both sets at ``MRG_VALIDATION_DIAMETERS`` (the estimator interpolated
-    between rows). SENN (scale-free): one row fitted on 10 and 20 µm together; held out: the
-    validation cases at those diameters and both sets at 15 µm. Prints the rows to paste into
+    between rows). SENN (scale-free): one row per node membrane ("senn": Frankenhaeuser–Huxley,
+    "senn_crrss": CRRSS), fitted on 10 and 20 µm together; held out: the validation cases at
+    those diameters and both sets at 15 µm. Prints the rows to paste into
     ``DEFAULT_CALIBRATION`` and the error tables; returns ``{model: [rows]}``.
     ``starts``: least-squares starts per fit. Single-threaded, a few minutes per diameter.
     """
@@ -119,8 +120,8 @@ def calibrate(models=("mrg", "senn"), say=print, starts=2):
     val_cases = E.calibration_cases("validation")
     out = {}
 
-    def ref(model, d, cases):
-        return Est.reference(model, d, cases)
+    def ref(model, d, cases, node=None):
+        return Est.reference(model, d, cases, node=node)
 
     def show(tab):
         for s in ("fit", "validation"):
@@ -139,16 +140,18 @@ def calibrate(models=("mrg", "senn"), say=print, starts=2):
         return (f"({d:.3g}, {c:.6g}, {t1:.6g}, {k1:.4f}, {a2:.4f}, {t2:.6g}, {k2:.4f}, {g:.4f}, "
                 f"{ta:.6g}, {eta:.4f}, {fm:.3f}, {fr:.3f}, {vm:.3f}, {vr:.3f}),")
 
-    if "senn" in models:
-        fit = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, fit_cases)]
-        val = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, val_cases)]
-        val += [r for d in E.SENN_VALIDATION_DIAMETERS for r in ref("senn", d, fit_cases + val_cases)]
+    for key, node in (("senn", None), ("senn_crrss", "crrss")):
+        if key not in models:
+            continue
+        fit = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, fit_cases, node)]
+        val = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, val_cases, node)]
+        val += [r for d in E.SENN_VALIDATION_DIAMETERS for r in ref("senn", d, fit_cases + val_cases, node)]
         est, tab = Est.calibrate("senn", E.SENN_CALIBRATION_DIAMETERS, fit, validation=val,
-                                 starts=starts)
+                                 node=node, starts=starts)
         row = est.row()
         row = (E.SENN_CALIBRATION_DIAMETERS[0],) + row[1:]
-        out["senn"] = [row]
-        say("senn:")
+        out[key] = [row]
+        say(f"{key}:")
         say("    " + fmt(row))
         show(tab)
     if "mrg" in models:

@@ -38,7 +38,11 @@ lists its error there and on the held-out ``"validation"`` cases (other pulses, 
 widths and offsets; MRG also at diameters between the rows). Between tabulated MRG diameters
 ``log c``, ``log τ``, ``κ``, ``a₂``, ``γ`` are interpolated linearly in ``log D``. SENN thresholds
 depend only on ``V_e`` at the nodes, not on the diameter (node area and axial conductance both
-scale with D), so one SENN row serves every diameter.
+scale with D), so one SENN row serves every diameter; SENN has one row per node membrane:
+Frankenhaeuser–Huxley (``"senn"``) and CRRSS (``"senn_crrss"``, ``Estimator.default("senn", D,
+node="crrss")``), fitted the same way (the SENN branch of ``nerves_perf.calibrate`` with
+``node="crrss"`` passed to :meth:`Estimator.reference` and :meth:`Estimator.calibrate`: 10 and
+20 µm together, 51 nodes, all active, sealed ends).
 
 Accuracy of the built-in rows (relative threshold error; fit / held-out): SENN max 0.158 /
 0.138, rms 0.051 / 0.051 (held-out: 10, 20 µm and the unfitted 15 µm). MRG max 0.134 / 0.146 at
@@ -46,7 +50,14 @@ Accuracy of the built-in rows (relative threshold error; fit / held-out): SENN m
 16 µm, rms 0.07–0.11; interpolated at 8.7 and 14 µm (no row there): max 0.202 and 0.243, rms
 0.082 and 0.098. The issue's 15 % goal is thus met for SENN and thin MRG fibres, not for MRG
 ≥ 7.3 µm, whose worst cases are anodic point sources (reversed pulses: the estimate is 15–26 %
-high) and point sources within ~1 mm with long rectangular pulses (up to 20 % low).
+high) and point sources within ~1 mm with long rectangular pulses (up to 20 % low). SENN with
+CRRSS nodes: max 0.148 / 0.137, rms 0.046 / 0.043 (210 fit / 357 held-out cases; held-out as for
+FH: 10, 20 µm and the unfitted 15 µm); the worst cases are short biphasic pulses (150 µs) from a
+1 mm point source and long biphasic pulses (600 µs) in smooth fields, estimated 11–15 % high.
+Outside the stated sets, all 189 cases at 5, 8 and 25 µm: max 0.120, 0.114 and 0.157, rms
+0.038–0.047; against NEURON's own thresholds (the 8 cases of
+benchmarks/data/senn_crrss_neuron_reference.csv: 1 mm point source and smooth field,
+rectangular 50–500 µs, 5 and 20 µm) the estimate is 1–8 % low.
 """
 
 from __future__ import annotations
@@ -72,6 +83,7 @@ class EstimatorCalibration:
     cross : γ; tau_act : τ_a, s; hyper : η; passive_ends : end nodes are not sites.
     max_error, rms_error, n_cases : relative threshold errors on the fit cases;
     val_max_error, val_rms_error, n_val : the same on held-out validation cases.
+    node : the SENN node membrane ("fh" or "crrss"; None for MRG).
     """
 
     model: str
@@ -92,6 +104,7 @@ class EstimatorCalibration:
     val_max_error: float = math.nan
     val_rms_error: float = math.nan
     n_val: int = 0
+    node: str | None = None
 
 
 #: the constants of a table row, in order (after the diameter)
@@ -99,7 +112,8 @@ _ROW_KEYS = ("rheobase", "tau", "kappa", "weight2", "tau2", "kappa2", "cross", "
 
 # filled from `python -m coilsim.benchmarks.nerves_perf --calibrate` (module docstring)
 #: rows (D m, c V, τ₁ s, κ₁, a₂, τ₂ s, κ₂, γ, τ_a s, η, max error fit, rms fit, max error validation,
-#: rms validation); SENN: one row for every diameter
+#: rms validation); SENN: one row for every diameter. Keys: "mrg", "senn" (SENN with
+#: Frankenhaeuser–Huxley nodes) and "senn_crrss" (SENN with CRRSS mammalian nodes)
 DEFAULT_CALIBRATION = {
     "mrg": (
         (5.7e-06, 0.0089529, 0.000321073, 0.7833, 0.4651, 1.90279e-05, 0.6017, 0.5974, 8.27996e-05, 0.8686, 0.134, 0.070, 0.146, 0.070),
@@ -111,12 +125,18 @@ DEFAULT_CALIBRATION = {
     "senn": (
         (1e-05, 0.0384185, 0.000133812, 0.6061, 0.7782, 1.1522e-05, 0.3399, 0.9545, 3.98607e-05, 0.7462, 0.158, 0.051, 0.138, 0.051),
     ),
+    "senn_crrss": (
+        (1e-05, 0.133591, 0.000575431, 0.8191, 5.2861, 2.3847e-05, 0.4352, 0.9584, 1.00429e-05, 0.1228, 0.148, 0.046, 0.137, 0.043),
+    ),
 }
 
-#: models whose end nodes are passive in the nonlinear reference (never threshold sites)
-_PASSIVE_ENDS = {"mrg": True, "senn": False}
-#: models whose thresholds depend on V_e at the nodes only (one row for every diameter)
-_SCALE_FREE = {"senn"}
+#: the nonlinear models the estimator is calibrated against
+_MODELS = ("mrg", "senn")
+#: calibration tables (DEFAULT_CALIBRATION keys) whose end nodes are passive in the nonlinear
+#: reference (never threshold sites)
+_PASSIVE_ENDS = {"mrg": True, "senn": False, "senn_crrss": False}
+#: tables whose thresholds depend on V_e at the nodes only (one row for every diameter)
+_SCALE_FREE = {"senn", "senn_crrss"}
 
 
 @njit
@@ -348,6 +368,9 @@ class Estimator:
     hyper : η in [0, 1], weight of the hyperpolarising part of the membrane response before
         the activation stage (1: linear).
     passive_ends : the end nodes are never threshold sites (MRG's passive end nodes).
+    model, node, diameter, calibration : what the constants were fitted to (informational): the
+        nonlinear model, its SENN node membrane ("fh"/"crrss"; None for MRG), m, and the
+        :class:`EstimatorCalibration` with its errors.
 
     With the defaults for everything after ``kappa`` the estimator is the passive first-order
     membrane of time constant ``tau`` behind an exponential spatial spread.
@@ -356,7 +379,8 @@ class Estimator:
     def __init__(self, rheobase: float, tau: float, kappa: float = 0.0, weight2: float = 0.0,
                  tau2: float = 1e-4, kappa2: float = 0.0, cross: float = 1.0,
                  tau_act: float = 0.0, hyper: float = 1.0, *, passive_ends: bool = False, model: str = "",
-                 diameter: float = math.nan, calibration: EstimatorCalibration | None = None):
+                 diameter: float = math.nan, calibration: EstimatorCalibration | None = None,
+                 node: str | None = None):
         self.rheobase = real_scalar(rheobase, "rheobase", positive=True)
         self.tau = real_scalar(tau, "tau", positive=True)
         self.kappa = real_scalar(kappa, "kappa", nonnegative=True)
@@ -375,6 +399,7 @@ class Estimator:
             raise CoilsimValueError(f"hyper must be in [0, 1] (1: a linear membrane); got {hyper}")
         self.passive_ends = bool(passive_ends)
         self.model = model
+        self.node = node
         self.diameter = diameter
         self.calibration = calibration
 
@@ -388,7 +413,8 @@ class Estimator:
             s += f", tau_act={self.tau_act * 1e6:.4g} µs"
         if self.hyper != 1.0:
             s += f", hyper={self.hyper:.3g}"
-        return s + (f", {self.model})" if self.model else ")")
+        name = f"{self.model}/{self.node}" if self.model and self.node else self.model
+        return s + (f", {name})" if name else ")")
 
     def _key(self):
         return (self.tau, self.tau2, self.tau_act, self.hyper, self.weight2 != 0.0)
@@ -426,12 +452,15 @@ class Estimator:
 
     # ---- calibration --------------------------------------------------------------------------
     @staticmethod
-    def reference(model: str, diameter, cases, *, n_nodes: int = None, rel_tol: float = 0.002):
+    def reference(model: str, diameter, cases, *, node: str | None = None, n_nodes: int = None,
+                  rel_tol: float = 0.002):
         """Nonlinear-model thresholds for calibration cases on a straight fibre centred on 0.
 
         Parameters
         ----------
         model : "mrg" or "senn"; diameter : m.
+        node : the SENN node membrane, "fh" (None: the default) or "crrss" (nodes spaced by
+            its parameters' internode, all nodes active, sealed ends); MRG: leave it out.
         cases : iterable of ``(ve_fn, pulse)`` or ``(label, ve_fn, pulse)``: ``ve_fn(arc)``
             gives V_e (V per unit drive) at arc positions ``arc`` (m, node spacing
             ``spacing``) when called as ``ve_fn(arc, spacing)``, or ``ve_fn(arc)``.
@@ -439,25 +468,26 @@ class Estimator:
 
         Returns
         -------
-        list of dicts: label, ve (V at the nodes), pulse, threshold (drive units; ``inf``
-        where the model does not fire below its ceiling), site (node).
+        list of dicts: label, model, node, diameter, ve (V at the nodes), pulse, threshold
+        (drive units; ``inf`` where the model does not fire below its ceiling), site (node).
         """
         from . import mrg as _mrg
-        from .senn import SennParameters, senn_threshold
+        from .senn import node_parameters, senn_threshold
         model = _model_name(model)
+        node = _node_name(model, node)
         D = real_scalar(diameter, "diameter", positive=True)
         if model == "mrg":
             n = 121 if n_nodes is None else int(n_nodes)
             g = _mrg.mrg_geometry(D)
             arc = g.compartment_offsets(n)
             arc = arc - 0.5 * arc[-1]
-            node = np.arange(0, arc.size, _mrg.COMPARTMENTS_PER_INTERNODE + 1)
+            idx = np.arange(0, arc.size, _mrg.COMPARTMENTS_PER_INTERNODE + 1)
             spacing = g.node_spacing
         else:
             n = 51 if n_nodes is None else int(n_nodes)
-            spacing = SennParameters().internode_ratio * D
+            spacing = node_parameters(node)[1].internode_ratio * D
             arc = (np.arange(n) - (n - 1) // 2) * spacing
-            node = np.arange(n)
+            idx = np.arange(n)
         out = []
         for i, case in enumerate(cases):
             label, fn, p = case if len(case) == 3 else (f"case {i}", *case)
@@ -472,15 +502,15 @@ class Estimator:
             if model == "mrg":
                 r = _mrg.mrg_threshold(D, ve, p, rel_tol=rel_tol)
             else:
-                r = senn_threshold(D, ve, p, rel_tol=rel_tol)
-            out.append(dict(label=label, model=model, diameter=D, ve=ve[node].copy(), pulse=p,
+                r = senn_threshold(D, ve, p, rel_tol=rel_tol, node=node)
+            out.append(dict(label=label, model=model, node=node, diameter=D, ve=ve[idx].copy(), pulse=p,
                             threshold=float(r.amplitude) if r.reached else math.inf,
                             site=int(r.site)))
         return out
 
     @classmethod
-    def calibrate(cls, model: str, diameter, cases, *, validation=(), n_nodes: int = None,
-                  rel_tol: float = 0.002, starts: int = 4):
+    def calibrate(cls, model: str, diameter, cases, *, validation=(), node: str | None = None,
+                  n_nodes: int = None, rel_tol: float = 0.002, starts: int = 4):
         """Fit the estimator's constants to nonlinear-model thresholds.
 
         Parameters
@@ -489,7 +519,8 @@ class Estimator:
         diameter : m, or a sequence of diameters fitted together (SENN is scale-free).
         cases : calibration cases as :meth:`reference` takes them (at least 10), or its output.
         validation : held-out cases (same forms), reported but not fitted.
-        n_nodes, rel_tol : as :meth:`reference`.
+        node, n_nodes, rel_tol : as :meth:`reference` (``node``: the SENN node membrane, "fh" or
+            "crrss"; reference dicts given as cases must be of the same model and node).
         starts : least-squares starts (the best is kept).
 
         Returns
@@ -500,6 +531,8 @@ class Estimator:
         """
         from scipy.optimize import least_squares
         model = _model_name(model)
+        node = _node_name(model, node)
+        key = _table_key(model, node)
         ds = np.atleast_1d(np.asarray(diameter, dtype=float))
         if ds.ndim != 1 or ds.size == 0 or not np.all(np.isfinite(ds) & (ds > 0)):
             raise CoilsimValueError("diameter must be a positive value (m) or a sequence of them")
@@ -507,8 +540,14 @@ class Estimator:
         def refs(cs):
             cs = list(cs)
             if cs and isinstance(cs[0], dict):
+                for r in cs:
+                    got = (r.get("model", model), r.get("node", node))
+                    if got != (model, node):
+                        raise CoilsimValueError(
+                            f"calibration case {r.get('label')!r} was computed for model/node {got}, "
+                            f"not {(model, node)}; pass cases of the model and node being fitted")
                 return cs
-            return [r for d in ds for r in cls.reference(model, d, cs, n_nodes=n_nodes,
+            return [r for d in ds for r in cls.reference(model, d, cs, node=node, n_nodes=n_nodes,
                                                          rel_tol=rel_tol)]
 
         fit_refs = [r for r in refs(cases) if np.isfinite(r["threshold"])]
@@ -516,7 +555,7 @@ class Estimator:
         if len(fit_refs) < 10:
             raise CoilsimValueError("calibrate needs at least 10 cases that reach threshold "
                                     f"(it fits 9 constants); got {len(fit_refs)}")
-        pe = _PASSIVE_ENDS[model]
+        pe = _PASSIVE_ENDS[key]
         true = np.log([r["threshold"] for r in fit_refs])
 
         def make(x, **kw):
@@ -572,8 +611,8 @@ class Estimator:
         D = float(ds[0]) if ds.size == 1 else math.nan
         cal = EstimatorCalibration(model, D, e.rheobase, e.tau, e.kappa, e.weight2, e.tau2, e.kappa2,
                                    e.cross, e.tau_act, e.hyper, pe, fm, fr, len(fit_refs), vm, vr,
-                                   len(val_refs))
-        e = make(x, model=model, diameter=D, calibration=cal)
+                                   len(val_refs), node)
+        e = make(x, model=model, diameter=D, calibration=cal, node=node)
         table = [dict(set=s, label=r["label"], diameter=r["diameter"], threshold=r["threshold"],
                       estimate=r["threshold"] * (1.0 + err), error=float(err))
                  for s, rs, es in (("fit", fit_refs, ef), ("validation", val_refs, ev))
@@ -589,19 +628,21 @@ class Estimator:
     @classmethod
     def default(cls, model: str, diameter: float, node: str | None = None) -> "Estimator":
         """The built-in calibration (:data:`DEFAULT_CALIBRATION`) for ``model`` at ``diameter``
-        (m): MRG 5.7–16 µm, interpolated between rows; SENN any diameter, with its
-        Frankenhaeuser–Huxley node (``node`` None or "fh")."""
+        (m): MRG 5.7–16 µm, interpolated between rows (``node`` None: MRG has its own node);
+        SENN any diameter, with its Frankenhaeuser–Huxley node (``node`` None or "fh") or the
+        CRRSS mammalian node (``node="crrss"``)."""
         model = str(model).lower()
-        if node not in (None, "fh") and model == "senn":
-            raise CoilsimValueError(
-                f"no built-in estimator calibration for SENN with node {node!r} (only 'fh'); "
-                f"fit one with Estimator.calibrate(...) or use the cable model")
-        rows = DEFAULT_CALIBRATION.get(model)
+        if model not in _MODELS:
+            raise CoilsimValueError(f"no built-in estimator calibration for model {model!r} (built in: "
+                                    f"{', '.join(_MODELS)}); use Estimator.calibrate(...)")
+        node = _node_name(model, node)
+        key = _table_key(model, node)
+        rows = DEFAULT_CALIBRATION.get(key)
         if not rows:
-            raise CoilsimValueError(f"no built-in estimator calibration for model {model!r}; "
-                                    "use Estimator.calibrate(...)")
+            raise CoilsimValueError(f"no built-in estimator calibration for model {model!r} with node "
+                                    f"{node!r}; fit one with Estimator.calibrate(...) or use the cable model")
         D = real_scalar(diameter, "diameter", positive=True)
-        if model in _SCALE_FREE:
+        if key in _SCALE_FREE:
             near = rows[:1]
             vals = dict(zip(_ROW_KEYS, rows[0][1:10]))
         else:
@@ -622,18 +663,41 @@ class Estimator:
                 else:
                     vals[k] = float(np.interp(x, lx, col))
         errs = [max(r[10 + j] for r in near) for j in range(4)]     # the worse neighbour
-        cal = EstimatorCalibration(model, D, **vals, passive_ends=_PASSIVE_ENDS[model],
+        pe = _PASSIVE_ENDS[key]
+        cal = EstimatorCalibration(model, D, **vals, passive_ends=pe,
                                    max_error=errs[0], rms_error=errs[1], val_max_error=errs[2],
-                                   val_rms_error=errs[3])
-        return cls(**vals, passive_ends=_PASSIVE_ENDS[model], model=model, diameter=D,
-                   calibration=cal)
+                                   val_rms_error=errs[3], node=node)
+        return cls(**vals, passive_ends=pe, model=model, diameter=D, calibration=cal, node=node)
 
 
 def _model_name(model):
     m = str(model).lower()
-    if m not in _PASSIVE_ENDS:
+    if m not in _MODELS:
         raise CoilsimValueError(f"model must be 'mrg' or 'senn'; got {model!r}")
     return m
+
+
+def _node_name(model, node):
+    """The node membrane of ``model`` ("mrg" or "senn", validated): SENN "fh" (None) or
+    "crrss"; MRG None (its node is part of the model)."""
+    from .senn import NODES
+    if node is not None and not isinstance(node, str):
+        raise CoilsimTypeError(f"node must be a string, one of {NODES}, or None; got {type(node).__name__}")
+    if model == "mrg":
+        if node is not None:
+            raise CoilsimValueError(f"node={node!r} applies to model='senn' (its nodal membrane, one of "
+                                    f"{NODES}); MRG has its own node, leave node out")
+        return None
+    n = "fh" if node is None else node.lower()
+    if n not in NODES:
+        raise CoilsimValueError(f"node must be one of {NODES} for model='senn' (Frankenhaeuser–Huxley, "
+                                f"CRRSS mammalian node); got {node!r}")
+    return n
+
+
+def _table_key(model, node):
+    """The :data:`DEFAULT_CALIBRATION` key of a validated (model, node)."""
+    return model if node in (None, "fh") else f"{model}_{node}"
 
 
 def _point_source(distance, offset):
