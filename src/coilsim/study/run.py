@@ -535,7 +535,8 @@ class FamilyThresholds:
     ``thresholds`` (n_waveforms, k) A/s of peak dI/dt; ``intensity`` (n_waveforms, k): the
     fraction of that waveform's stimulator output (NaN for a bare pulse shape; > 1: out of
     reach); ``activation_depth`` (m): the deepest fibre whose threshold (first waveform) is at or
-    below the scenario's drive (NaN: none fires).
+    below the scenario's drive (NaN: none fires). ``model`` "mrg" or "senn"; ``node`` the SENN
+    node membrane, "fh" or "crrss" (None for MRG).
     """
 
     name: str
@@ -548,6 +549,7 @@ class FamilyThresholds:
     activation_depth: float
     min_threshold: float
     min_depth: float
+    node: str | None = None
 
 
 @dataclass(frozen=True)
@@ -749,14 +751,16 @@ def _families(scenario, fd):
             hi = t.get("muscle", math.inf)
         if lo == "subcutis":
             lo = fd.layer_tops.get("muscle", 0.0)
-        out.append((name, float(spec["diameter"]), spec.get("model", "mrg"), float(lo), float(hi)))
+        model = spec.get("model", "mrg")
+        node = spec.get("node", "fh" if model == "senn" else None)
+        out.append((name, float(spec["diameter"]), model, float(lo), float(hi), node))
     return out
 
 
-def _fiber(fd, k, diameter, model):
+def _fiber(fd, k, diameter, model, node=None):
     from ..nerves import Fiber
     return Fiber(fd.paths[k], diameter, model, extrapolate=diameter > 16e-6 and model == "mrg",
-                 depth=float(fd.depths[k]))
+                 depth=float(fd.depths[k]), node=node)
 
 
 def _ve_at(fd, k, arc):
@@ -765,22 +769,22 @@ def _ve_at(fd, k, arc):
     return CubicSpline(cum, fd.ve[k])(np.clip(arc, 0.0, cum[-1]))
 
 
-def _family_thresholds(fd, name, diameter, model, lo, hi, waves, drive, polarity):
+def _family_thresholds(fd, name, diameter, model, lo, hi, waves, drive, polarity, node=None):
     from ..nerves import Estimator
     idx = np.where((fd.depths >= lo - 1e-12) & (fd.depths <= hi + 1e-12))[0]
     if idx.size == 0:
         idx = np.array([0])
     est = Estimator.default(model, min(max(diameter, 5.7e-6 if model == "mrg" else 10e-6),
-                                       16e-6 if model == "mrg" else 20e-6))
-    fibers = [_memo(("fiber", fd.key, int(k), diameter, model), lambda k=k: _fiber(fd, k, diameter, model))
-              for k in idx]
+                                       16e-6 if model == "mrg" else 20e-6), node)
+    fibers = [_memo(("fiber", fd.key, int(k), diameter, model, node),
+                    lambda k=k: _fiber(fd, k, diameter, model, node)) for k in idx]
     thr = np.full((len(waves), idx.size), np.inf)
     site = np.zeros((len(waves), idx.size, 3))
     groups = {}
     for j, fib in enumerate(fibers):
         groups.setdefault(fib.n_nodes, []).append(j)
     for n, js in groups.items():
-        ve = np.array([_memo(("ve", fd.key, int(idx[j]), diameter, model),
+        ve = np.array([_memo(("ve", fd.key, int(idx[j]), diameter, model, node),
                              lambda j=j: _ve_at(fd, idx[j], fibers[j].node_arc)) for j in js])
         for w, (_, pulse, _) in enumerate(waves):
             p = pulse if polarity == "given" else pulse.reversed()
@@ -796,13 +800,13 @@ def _family_thresholds(fd, name, diameter, model, lo, hi, waves, drive, polarity
     k = int(np.argmin(thr[0]))
     return FamilyThresholds(name=name, diameter=diameter, model=model, depths=depths,
                             thresholds=thr, intensity=inten, sites=site, activation_depth=act,
-                            min_threshold=float(thr[0, k]), min_depth=float(depths[k])), idx
+                            min_threshold=float(thr[0, k]), min_depth=float(depths[k]), node=node), idx
 
 
-def _nonlinear(fd, k, diameter, model, pulse, polarity, ceiling):
+def _nonlinear(fd, k, diameter, model, pulse, polarity, ceiling, node=None):
     from ..nerves import mrg as _mrg
     from ..nerves.senn import senn_threshold
-    fib = _fiber(fd, k, diameter, model)
+    fib = _fiber(fd, k, diameter, model, node)
     p = pulse if polarity == "given" else pulse.reversed()
     if model == "mrg":
         ve = _ve_at(fd, k, fib.compartment_arc())
@@ -810,7 +814,7 @@ def _nonlinear(fd, k, diameter, model, pulse, polarity, ceiling):
                                extrapolate=fib.extrapolate, max_amplitude=ceiling)
     else:
         ve = _ve_at(fd, k, fib.node_arc)
-        r = senn_threshold(diameter, ve, p, rel_tol=0.01, max_amplitude=ceiling)
+        r = senn_threshold(diameter, ve, p, rel_tol=0.01, max_amplitude=ceiling, node=fib.node)
     return float(r.amplitude) if r.reached else math.inf
 
 
@@ -842,7 +846,7 @@ def _confirmations(scenario, fd, fams, fam_idx, waves, polarity, progress, drive
         t = time.perf_counter()
         est = float(f.thresholds[w, j])
         ceiling = max(20.0 * est, 1.0) if math.isfinite(est) else None
-        val = _nonlinear(fd, int(idx[j]), f.diameter, f.model, waves[w][1], polarity, ceiling)
+        val = _nonlinear(fd, int(idx[j]), f.diameter, f.model, waves[w][1], polarity, ceiling, f.node)
         out.append(Confirmation(family=f.name, waveform=waves[w][0], depth=float(f.depths[j]), why=why,
                                 estimate=est, nonlinear=val,
                                 ratio=est / val if val > 0 and math.isfinite(val) else math.nan,
@@ -905,8 +909,8 @@ def evaluate(scenario, fd: FieldData, progress=None, *, timings=None) -> Results
     waves = _waveforms(scenario, stim, L)
     polarity = _nerves(scenario)["polarity"]
     fams, idxs = [], []
-    for name, D, model, lo, hi in _families(scenario, fd):
-        f, idx = _family_thresholds(fd, name, D, model, lo, hi, waves, pulse.peak_di_dt, polarity)
+    for name, D, model, lo, hi, node in _families(scenario, fd):
+        f, idx = _family_thresholds(fd, name, D, model, lo, hi, waves, pulse.peak_di_dt, polarity, node)
         fams.append(f)
         idxs.append(idx)
     t["estimator"] = time.perf_counter() - t0

@@ -19,7 +19,8 @@ says ``_deg``)::
     [stimulator] preset = a stimulator preset (coilsim.pulses.list_stimulators()) | capacitance,
                  max_voltage, resistance, mode, internal_inductance, damping_resistance;
                  intensity (0..1 of maximum output), rate (Hz), train_pulses (pulses per train)
-    [nerves]     families = names of FAMILIES or tables {name, diameter, model, depth_min, depth_max};
+    [nerves]     families = names of FAMILIES or tables {name, diameter, model, node, depth_min, depth_max}
+                 (model "mrg" (default) | "senn"; node, SENN only: "fh" (default) | "crrss" mammalian);
                  waveforms = "stimulator", stimulator preset names, or tables {shape, ...};
                  depth_min, depth_max (m), depth_count; fiber_length (m); direction ("axial" |
                  "circumferential"); confirm (nonlinear-model thresholds, 0..10); polarity
@@ -125,7 +126,7 @@ _STIM_DEVICE = {"capacitance", "max_voltage", "resistance", "mode", "internal_in
 _STIM = _STIM_DEVICE | {"preset", "intensity", "rate", "train_pulses"}
 _NERVES = {"families", "waveforms", "depth_min", "depth_max", "depth_count", "fiber_length",
            "direction", "confirm", "polarity"}
-_FAMILY_KEYS = {"name", "diameter", "model", "depth_min", "depth_max", "description"}
+_FAMILY_KEYS = {"name", "diameter", "model", "node", "depth_min", "depth_max", "description"}
 _WAVE_SHAPES = {"rectangular": ("width",), "biphasic": ("period",), "half_sine": ("width",),
                 "monophasic": ("rise", "decay")}
 _OUTPUT = {"grid_spacing", "grid_extent", "figures", "vtk", "screenshot"}
@@ -392,6 +393,15 @@ def _check_nerves(where, sec):
                            "give it in metres, e.g. 12e-6")
             if "model" in f:
                 _str(where, key + ".model", f["model"], {"mrg", "senn"})
+            if "node" in f:
+                from ..nerves.senn import NODES
+                _str(where, key + ".node", f["node"], set(NODES))
+                if f.get("model", "mrg") != "senn":
+                    raise _err(where, key + ".node",
+                               f"node = {f['node']!r} applies only to model = \"senn\" (its nodal membrane); "
+                               f"this family's model is {f.get('model', 'mrg')!r}"
+                               + ("" if "model" in f else " (the default)"),
+                               "add model = \"senn\" to the family or drop node (MRG has its own node)")
             for k in ("depth_min", "depth_max"):
                 if k in f and f[k] != "subcutis":
                     _length(where, f"{key}.{k}", f[k], limit=0.2, positive=False)

@@ -126,9 +126,9 @@ def strength_duration(results, widths=None):
     ax = fig.add_subplot()
     for f in results.families:
         k = int(np.argmin(np.abs(fd.depths - f.min_depth)))
-        fib = _fiber(fd, k, f.diameter, f.model)
+        fib = _fiber(fd, k, f.diameter, f.model, f.node)
         est = Estimator.default(f.model, min(max(f.diameter, 5.7e-6), 16e-6) if f.model == "mrg"
-                                else min(max(f.diameter, 10e-6), 20e-6))
+                                else min(max(f.diameter, 10e-6), 20e-6), f.node)
         ve = _ve_at(fd, k, fib.node_arc)
         thr = np.array([est.thresholds(ve, P.rectangular(w)) for w in widths])
         ax.loglog(widths * 1e6, thr / 1e6, label=f"{f.name} at {f.min_depth * 1e3:.1f} mm")
