@@ -630,3 +630,54 @@ def register(reg: Registry) -> None:  # noqa: C901 - one flat list of cases read
                          "neuron_site": site, "coilsim_site": c.site, "neuron_s": secs})
             worst = max(worst, abs(c.amplitude / thr - 1))
         return Outcome(worst, {"rows": rows})
+
+    # ---------------------------------------------------------------- SENN with CRRSS nodes vs NEURON
+
+    def _senn_crrss_table(ctx):
+        def make():
+            from . import neuron_reference as NR
+            pulses = NR.senn_waveforms()
+            rows = []
+            for r in NR.read_senn_table():
+                d = float(r["diameter_um"])
+                c = NR.coilsim_senn_threshold(d, r["field"], pulses[r["waveform"]], int(r["n_nodes"]))
+                ref = float(r["neuron_threshold"])
+                rows.append({"field": r["field"], "waveform": r["waveform"], "diameter_um": d,
+                             "neuron": ref, "coilsim": c.amplitude, "ratio": c.amplitude / ref,
+                             "neuron_site": int(r["neuron_site"]), "coilsim_site": c.site})
+            return rows
+        return ctx.cached("senn_crrss_table", make)
+
+    def _senn_crrss_field_case(field):
+        def func(ctx):
+            rows = [r for r in _senn_crrss_table(ctx) if r["field"] == field]
+            if not rows:
+                raise LookupError(f"no {field!r} rows in the stored SENN-CRRSS NEURON table")
+            series = {}
+            for r in rows:
+                s = series.setdefault(r["waveform"], {"label": f"{field} {r['waveform']}", "x": [], "y": []})
+                s["x"].append(r["diameter_um"])
+                s["y"].append(r["ratio"] - 1)
+            plot = {"figure": "senn_crrss_vs_neuron",
+                    "title": "SENN-CRRSS thresholds: coilsim / NEURON − 1 (stored table)",
+                    "xlabel": "fibre diameter (µm)", "ylabel": "ratio − 1", "hline": 0.0,
+                    "series": [dict(v, style="o-" if field == "point" else "s--") for v in series.values()]}
+            return Outcome(max(abs(r["ratio"] - 1) for r in rows), {"rows": rows}, plot)
+        func.__doc__ = (f"SENN thresholds with CRRSS mammalian nodes (Sweeney 1987, 37 °C; {field} field; "
+                        "rectangular pulses; 5 and 20 µm; 51 active nodes, sealed ends) against the stored "
+                        "NEURON table (the same cable from sections and a .mod mechanism written from the "
+                        "published equations, backward Euler 0.1 µs; benchmarks/neuron_reference.py --senn).")
+        return func
+
+    for field in ("point", "smooth"):
+        reg.case(f"senn_crrss_neuron_{field}", "senn", "NEURON SENN-CRRSS (stored table)", 0.02,
+                 quantity="max |ratio − 1|")(_senn_crrss_field_case(field))
+
+    @reg.case("senn_crrss_neuron_site", "senn", "NEURON initiation node (stored table)", 1.0,
+              quantity="nodes")
+    def senn_crrss_neuron_site(ctx):
+        """The node where the action potential starts in the SENN-CRRSS fibre, coilsim vs NEURON,
+        for every stored case (± 1 node: the two codes may break a symmetric tie on either side)."""
+        rows = _senn_crrss_table(ctx)
+        return Outcome(float(max(abs(r["coilsim_site"] - r["neuron_site"]) for r in rows)),
+                       {"cases": len(rows)})

@@ -365,3 +365,22 @@ def test_bench_readme_regenerates_the_marked_section(tmp_path, quick):
     readme.write_text("# no markers\n")
     bad = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "bench:start" in bad.stderr
+
+
+def test_mutation_senn_crrss_with_senn_geometry(monkeypatch):
+    """The CRRSS fibre built with Reilly's FH geometry (nodal axon 0.7 D instead of Sweeney's
+    0.6 D): its thresholds move against the stored NEURON SENN-CRRSS table, which the
+    senn_crrss_neuron_* cases catch."""
+    import dataclasses
+    import coilsim.nerves.senn as senn
+    orig = senn.node_parameters
+
+    def wrong(node="fh", params=None):
+        key, p = orig(node, params)
+        return key, (dataclasses.replace(p, axon_ratio=0.7) if key == "crrss" else p)
+
+    monkeypatch.setattr(senn, "node_parameters", wrong)
+    r = _by_name(_run(["senn_crrss_neuron_point", "senn_crrss_neuron_smooth"]))
+    for name in ("senn_crrss_neuron_point", "senn_crrss_neuron_smooth"):
+        assert not r[name]["passed"] and r[name]["exception"] is None, (name, r[name]["error"])
+        assert r[name]["error"] > 0.03
