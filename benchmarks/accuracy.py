@@ -582,20 +582,26 @@ def register(reg: Registry) -> None:  # noqa: C901 - one flat list of cases read
             return rows
         return ctx.cached("mrg_table", make)
 
+    def _vs_neuron(rows, field, figure, title):
+        """Outcome of a stored-NEURON-table case: max |coilsim/NEURON − 1| over the ``field``
+        rows, plotted per waveform against the diameter."""
+        rows = [r for r in rows if r["field"] == field]
+        if not rows:
+            raise LookupError(f"no {field!r} rows in the stored NEURON table ({figure})")
+        series = {}
+        for r in rows:
+            s = series.setdefault(r["waveform"], {"label": f"{field} {r['waveform']}", "x": [], "y": []})
+            s["x"].append(r["diameter_um"])
+            s["y"].append(r["ratio"] - 1)
+        plot = {"figure": figure, "title": title, "xlabel": "fibre diameter (µm)", "ylabel": "ratio − 1",
+                "hline": 0.0,
+                "series": [dict(v, style="o-" if field == "point" else "s--") for v in series.values()]}
+        return Outcome(max(abs(r["ratio"] - 1) for r in rows), {"rows": rows}, plot)
+
     def _mrg_field_case(field):
         def func(ctx):
-            rows = [r for r in _mrg_table(ctx) if r["field"] == field]
-            if not rows:
-                raise LookupError(f"no {field!r} rows in the stored NEURON table")
-            series = {}
-            for r in rows:
-                s = series.setdefault(r["waveform"], {"label": f"{field} {r['waveform']}", "x": [], "y": []})
-                s["x"].append(r["diameter_um"])
-                s["y"].append(r["ratio"] - 1)
-            plot = {"figure": "mrg_vs_neuron", "title": "MRG thresholds: coilsim / NEURON − 1 (stored table)",
-                    "xlabel": "fibre diameter (µm)", "ylabel": "ratio − 1", "hline": 0.0,
-                    "series": [dict(v, style="o-" if field == "point" else "s--") for v in series.values()]}
-            return Outcome(max(abs(r["ratio"] - 1) for r in rows), {"rows": rows}, plot)
+            return _vs_neuron(_mrg_table(ctx), field, "mrg_vs_neuron",
+                              "MRG thresholds: coilsim / NEURON − 1 (stored table)")
         func.__doc__ = (f"MRG thresholds ({field} field; rectangular, biphasic, half-sine and monophasic "
                         "pulses; 5.7–16 µm; 121 nodes, 5 µs backward Euler) against the stored NEURON "
                         "table (ModelDB 3810 model, same protocol; benchmarks/neuron_reference.py).")
@@ -650,19 +656,8 @@ def register(reg: Registry) -> None:  # noqa: C901 - one flat list of cases read
 
     def _senn_crrss_field_case(field):
         def func(ctx):
-            rows = [r for r in _senn_crrss_table(ctx) if r["field"] == field]
-            if not rows:
-                raise LookupError(f"no {field!r} rows in the stored SENN-CRRSS NEURON table")
-            series = {}
-            for r in rows:
-                s = series.setdefault(r["waveform"], {"label": f"{field} {r['waveform']}", "x": [], "y": []})
-                s["x"].append(r["diameter_um"])
-                s["y"].append(r["ratio"] - 1)
-            plot = {"figure": "senn_crrss_vs_neuron",
-                    "title": "SENN-CRRSS thresholds: coilsim / NEURON − 1 (stored table)",
-                    "xlabel": "fibre diameter (µm)", "ylabel": "ratio − 1", "hline": 0.0,
-                    "series": [dict(v, style="o-" if field == "point" else "s--") for v in series.values()]}
-            return Outcome(max(abs(r["ratio"] - 1) for r in rows), {"rows": rows}, plot)
+            return _vs_neuron(_senn_crrss_table(ctx), field, "senn_crrss_vs_neuron",
+                              "SENN-CRRSS thresholds: coilsim / NEURON − 1 (stored table)")
         func.__doc__ = (f"SENN thresholds with CRRSS mammalian nodes (Sweeney 1987, 37 °C; {field} field; "
                         "rectangular pulses; 5 and 20 µm; 51 active nodes, sealed ends) against the stored "
                         "NEURON table (the same cable from sections and a .mod mechanism written from the "
