@@ -21,8 +21,8 @@ REFERENCES.md §3 (``coilsim.analytic``), with the tolerances of issue 4.
 Meshes: the closed-surface cases grade the mesh towards the skin point nearest the coil
 (``focus``, ``h_min``, ``growth``, ``max_edge``: :class:`coilsim.tissue.model.MeshOptions`), the
 resolutions recorded in each case's details; a tissue constructor without these options gets
-its defaults. The three-shell sphere is meshed one surface at a time (skin and fat–muscle
-interface finer, see :data:`SPHERE3_MESH`) and assembled by ``TissueModel.from_meshes``. The
+its defaults. The three-shell sphere grades its skin and fat–muscle interface from a finer
+h_min (``surface_h_min``, see :data:`SPHERE3_MESH`). The
 quick (CI) set holds the cases that cost a few seconds; the three-layer sphere (100k unknowns,
 ~2 min each) and cylinder BEM (20–50 s each on 2 cores) run in the full suite.
 
@@ -59,15 +59,14 @@ CYL_3 = [("skin", 1e-3, 0.2), ("fat", 5e-3, 0.04), ("muscle", 0.034, 0.34)]
 #: One shell: a standing coil's field reaches far from it, where the old, faster growth (h_min
 #: 1 mm, growth 0.05, 12k unknowns) left 0.9 % at 90°; this mesh (25k) gives 0.6 %
 SPHERE_MESH = dict(h_min=1.5e-3, growth=0.015, max_edge=4e-3)
-#: three shells, one mesh per surface (outermost first). With the coil on edge (90°) the skin's
-#: charge nearly cancels a normal primary field twice the result, and the fat (σ 0.04 between
-#: 0.2 and 0.34) magnifies normal errors at its interfaces: the error at 2 mm is the skin's and
-#: the fat–muscle interface's discretisation (O(h²)). Measured at 90° (300 points): all three at
-#: h_min 1.5 mm (65k unknowns) 1.09 %; only the skin at 1.0 mm 0.86 %; only the two inner ones
-#: 1.10 %; skin and fat–muscle at 1.0 mm 0.68 % (100k unknowns, matrix-free, ~2 min)
-SPHERE3_MESH = (dict(h_min=1.0e-3, growth=0.015, max_edge=4e-3),
-                dict(h_min=1.5e-3, growth=0.015, max_edge=4e-3),
-                dict(h_min=1.0e-3, growth=0.015, max_edge=4e-3))
+#: three shells. With the coil on edge (90°) the skin's charge nearly cancels a normal primary
+#: field twice the result, and the fat (σ 0.04 between 0.2 and 0.34) magnifies normal errors at
+#: its interfaces: the error at 2 mm is the skin's and the fat–muscle interface's discretisation
+#: (O(h²)). Measured at 90° (300 points): all three surfaces from h_min 1.5 mm (65k unknowns)
+#: 1.09 %; only the skin from 1.0 mm 0.86 %; only the two inner ones 1.10 %; skin and fat–muscle
+#: interface from 1.0 mm 0.67 % (100k unknowns, matrix-free, ~2 min): ``surface_h_min``
+SPHERE3_MESH = dict(h_min=1.5e-3, growth=0.015, max_edge=4e-3,
+                    surface_h_min={"shell0": 1.0e-3, "shell2": 1.0e-3})
 CYLINDER_MESH = dict(h_min=1.5e-3, growth=0.05, max_edge=8e-3)
 #: uniform mesh sizes of the convergence case, m
 ORDER_H = (8e-3, 5.6e-3, 4e-3)
@@ -356,14 +355,9 @@ def register(reg: Registry) -> None:
             coil, _ = _tilted_loop(0.015, tilt, SPHERE_R + 0.005)
             focus = _nearest_skin_point(coil, lambda p: SPHERE_R * p / np.linalg.norm(p, axis=-1, keepdims=True))
             radii, sigma = ([SPHERE_R], [0.34]) if shells == 1 else SPHERE_3
-            if shells == 1:
-                mesh = dict(SPHERE_MESH, focus=tuple(focus))
-                tissue = TM.sphere(radii[0], sigma[0], **_mesh_kw(TM.sphere, **mesh))
-            else:                           # one surface at a time, each graded to its own focus
-                mesh = [dict(o, focus=tuple(focus * r / radii[0])) for o, r in zip(SPHERE3_MESH, radii)]
-                surf = [TM.sphere(r, s, **_mesh_kw(TM.sphere, **o)).surfaces()[0]
-                        for r, s, o in zip(radii, sigma, mesh)]
-                tissue = TM.from_meshes([(m.vertices, m.faces, s) for m, s in zip(surf, sigma)])
+            mesh = dict(SPHERE_MESH if shells == 1 else SPHERE3_MESH, focus=tuple(focus))
+            tissue = TM.sphere(radii[0] if shells == 1 else radii, sigma[0] if shells == 1 else sigma,
+                               **_mesh_kw(TM.sphere, **mesh))
             n = 60 if ctx.quick else 300
             pts = _sphere_points(rng, radii, n)
             E, rep = _E(coil, tissue, pts)

@@ -69,3 +69,37 @@ def test_mesh_options_are_validated():
         cs.TissueModel.sphere(0.04, 0.3, max_edge=-1.0)
     leg = cs.TissueModel.sphere(0.04, 0.3, max_edge=0.01).with_mesh(max_edge=0.02)
     assert leg.options.max_edge == 0.02
+
+
+def test_surface_h_min_refines_only_the_named_surfaces():
+    """A finer skin (its charge sets the field under a coil on edge): the named surface is graded
+    from its own h_min, the others keep the model's."""
+    kw = dict(h_min=3e-3, growth=0.05, max_edge=8e-3, focus=(0.0, 0.0, 0.04))
+    base = cs.TissueModel.sphere([0.04, 0.034], [0.2, 0.34], **kw)
+    fine = cs.TissueModel.sphere([0.04, 0.034], [0.2, 0.34], surface_h_min={"shell0": 1e-3}, **kw)
+    nb, nf = ([len(s.faces) for s in m.surfaces()] for m in (base, fine))
+    assert nf[0] > 2 * nb[0] and nf[1] == nb[1]
+    s = fine.surfaces()[0]
+    near = np.linalg.norm(s.vertices[s.faces].mean(1) - [0, 0, 0.04], axis=1) < 3e-3
+    edges = np.linalg.norm(np.diff(s.vertices[s.faces][near][:, [0, 1, 2, 0]], axis=1), axis=-1)
+    assert edges.max() <= 1e-3 * (1 + 0.05 * 3) + 1e-9
+    # kept by with_mesh, and on the calf by surface name
+    assert fine.with_mesh(growth=0.06).options.surface_h_min == (("shell0", 1e-3),)
+    calf = cs.load_tissue("child_7_10y", bones="none", max_edge=0.012)
+    n0 = [len(s.faces) for s in calf.surfaces()]
+    n1 = [len(s.faces) for s in calf.with_mesh(surface_h_min={"skin": 1e-3}).surfaces()]
+    assert n1[0] > n0[0] and n1[1:] == n0[1:]
+
+
+def test_surface_h_min_is_validated():
+    kw = dict(h_min=3e-3, max_edge=8e-3, focus=(0.0, 0.0, 0.04))
+    with pytest.raises(CoilsimValueError, match="no surface 'skin'.*shell0"):
+        cs.TissueModel.sphere(0.04, 0.3, surface_h_min={"skin": 1e-3}, **kw)
+    with pytest.raises(CoilsimValueError, match="focus"):
+        cs.TissueModel.sphere(0.04, 0.3, surface_h_min={"shell0": 1e-3}, max_edge=8e-3)
+    with pytest.raises(CoilsimError, match="surface_h_min"):
+        cs.TissueModel.sphere(0.04, 0.3, surface_h_min={"shell0": -1e-3}, **kw)
+    with pytest.raises(CoilsimError, match="surface_h_min"):
+        cs.TissueModel.sphere(0.04, 0.3, surface_h_min=5e-3, **kw)
+    with pytest.raises(CoilsimValueError, match="no surface"):
+        cs.load_tissue("child_7_10y", bones="none").with_mesh(surface_h_min={"tibia_cortex": 1e-3})

@@ -46,6 +46,12 @@ SURFACE_TISSUE = {
 }
 SURFACE_NAMES = tuple(SURFACE_TISSUE)
 
+
+def surface_names(bones: str = "full") -> tuple:
+    """The calf's surface names for ``bones`` ("full", "cortex" or "none"), outermost first."""
+    return tuple(n for n in SURFACE_NAMES if bones == "full" or
+                 (bones == "cortex" and not n.endswith("marrow")) or n in ("skin", "fat", "muscle"))
+
 #: bone centres as fractions of the local skin semi-axes (x medial for a right leg, y posterior);
 #: REFERENCES.md §5 (assumptions)
 TIBIA_POSITION = (0.25, -0.45)
@@ -458,13 +464,14 @@ class CalfGeometry:
         return math.sqrt(8.0 * self._min_curvature_radius(name) * self.sagitta_tolerance(name))
 
     def surfaces(self, max_edge=0.01, focus=None, h_min=0.002, growth=0.25, *, bones="full", check=True,
-                 max_faces=_mesh.MAX_FACES):
+                 max_faces=_mesh.MAX_FACES, surface_h_min=None):
         """Closed, pairwise disjoint, nested surfaces of the calf: [(name, vertices, faces), ...].
 
         Order: skin, fat, muscle, tibia_cortex, tibia_marrow, fibula_cortex, fibula_marrow (names as in
         :data:`SURFACE_TISSUE`). Edge lengths are at most ``max_edge`` (m) and the curvature limit of
         each surface (:meth:`curvature_edge`); with ``focus`` ((3,) or (k, 3) points, m, e.g. the coil
-        centre on the skin) they grade from ``h_min`` (m) at the focus with ``growth`` (m per m).
+        centre on the skin) they grade from ``h_min`` (m) at the focus with ``growth`` (m per m);
+        ``surface_h_min`` ({name: m}) gives some surfaces their own h_min.
         ``bones``: "full" (cortex and marrow), "cortex" (no marrow surfaces: the whole bone is
         cortical) or "none" (no bones; thin bones cost many faces: the fibula marrow alone needs
         ≥ 8 edges around over the whole length). ``check=True`` runs :func:`mesh.check_surface`
@@ -472,18 +479,25 @@ class CalfGeometry:
         """
         if bones not in ("full", "cortex", "none"):
             raise CoilsimValueError(f"bones must be 'full', 'cortex' or 'none'; got {bones!r}")
-        names = [n for n in SURFACE_NAMES if bones == "full" or
-                 (bones == "cortex" and not n.endswith("marrow")) or n in ("skin", "fat", "muscle")]
+        names = surface_names(bones)
         max_edge = _length(max_edge, "max_edge")
-        if focus is not None:
-            graded = _mesh.graded_size(focus, min(_length(h_min, "h_min"), max_edge), max_edge, growth)
-        else:
-            graded = _mesh._size_function(max_edge)
+        own = dict(surface_h_min or {})
+        if set(own) - set(names):
+            raise CoilsimValueError(f"surface_h_min: no surface {sorted(set(own) - set(names))} in "
+                                    f"this calf; its surfaces are {list(names)}")
+        if own and focus is None:
+            raise CoilsimValueError("surface_h_min grades surfaces towards the focus; give focus too")
+
+        def sizing(h):
+            if focus is None:
+                return _mesh._size_function(max_edge)
+            return _mesh.graded_size(focus, min(_length(h, "h_min"), max_edge), max_edge, growth)
         out = []
         for name in names:
             hc = self.curvature_edge(name)
+            graded = sizing(own.get(name, h_min))
 
-            def size(p, hc=hc):
+            def size(p, hc=hc, graded=graded):
                 return np.minimum(graded(p), hc)
 
             z0, z1 = self.extent(name)

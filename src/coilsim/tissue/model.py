@@ -59,7 +59,8 @@ class Surface:
 @dataclass(frozen=True)
 class MeshOptions:
     """Mesh resolution: edges from ``h_min`` (m) at ``focus`` ((3,) or (k, 3) m, or None for a
-    uniform mesh) growing by ``growth`` (m per m) up to ``max_edge`` (m).
+    uniform mesh) growing by ``growth`` (m per m) up to ``max_edge`` (m); ``surface_h_min``
+    ({surface name: m}) grades the named surfaces from their own h_min.
 
     The default h_min is set by the accuracy near interfaces: on a skin/fat/muscle cylinder
     (``coilsim bench --perf``, perf_default_resolution_error_0p3_2mm) 2 mm and 1.6 mm gave 3.4 %
@@ -70,11 +71,16 @@ class MeshOptions:
     h_min: float = 0.0015
     growth: float = 0.1
     focus: tuple | None = None
+    #: (surface name, h_min m) pairs: surfaces graded from their own h_min (e.g. a finer skin,
+    #: whose charge sets the field under a coil standing on edge); needs a focus
+    surface_h_min: tuple = ()
 
-    def size(self):
+    def size(self, surface: str | None = None):
+        """Edge-length field of ``surface`` (its own h_min if :attr:`surface_h_min` names it)."""
         if self.focus is None:
             return self.max_edge
-        return mesh.graded_size(np.asarray(self.focus, dtype=np.float64), self.h_min,
+        h = dict(self.surface_h_min).get(surface, self.h_min)
+        return mesh.graded_size(np.asarray(self.focus, dtype=np.float64), min(h, self.max_edge),
                                 self.max_edge, self.growth)
 
 
@@ -147,7 +153,8 @@ class TissueModel:
             _sigma(float(v), f"conductivity[{i}]")
         layers = tuple(Layer(f"shell{i}", float(r[i] - (r[i + 1] if i + 1 < len(r) else 0.0)),
                              float(s[i])) for i in range(len(r)))
-        return cls("sphere", name, layers=layers, options=_options(mesh_options, r[0]))
+        return cls("sphere", name, layers=layers,
+                   options=_options(mesh_options, r[0], [l.name for l in layers]))
 
     @classmethod
     def cylinder(cls, layers, *, length, name="cylinder", **mesh_options):
@@ -160,7 +167,7 @@ class TissueModel:
                                     "(the end caps are inset by them)")
         radius = sum(l.thickness for l in lay)
         return cls("cylinder", name, layers=lay, length=length,
-                   options=_options(mesh_options, radius))
+                   options=_options(mesh_options, radius, [l.name for l in lay]))
 
     @classmethod
     def calf(cls, circumference, skin, fat, gastrocnemius, soleus, *, length, tibia_diameter,
@@ -199,7 +206,7 @@ class TissueModel:
                                       ("medial_gastrocnemius", "lateral_gastrocnemius")])
         opts.setdefault("max_edge", 0.01)
         return cls("calf", name, geometry=geo, conductivities=sig, bones=bones, side=geo.side,
-                   options=_options(opts, geo.a_max))
+                   options=_options(opts, geo.a_max, anatomy.surface_names(bones)))
 
     @classmethod
     def from_meshes(cls, meshes, *, names=None, name="meshes", check=True):
@@ -242,13 +249,20 @@ class TissueModel:
         return f"TissueModel(kind={self.kind!r}, name={self.name!r}, regions={self.regions})"
 
     def with_mesh(self, **options) -> "TissueModel":
-        """A copy with other mesh options (max_edge, h_min, growth, focus; see MeshOptions)."""
+        """A copy with other mesh options (max_edge, h_min, growth, focus, surface_h_min; see
+        MeshOptions)."""
         merged = {**asdict(self.options), **options}
         radius = self.geometry.a_max if self.geometry is not None else merged["max_edge"] * 4
+        if self.kind == "calf":
+            names = anatomy.surface_names(self.bones)
+        elif self.kind == "meshes":
+            names = [m.name for m in self._meshes]
+        else:
+            names = [l.name for l in self.layers]
         return TissueModel(self.kind, self.name, layers=self.layers, length=self.length,
                            geometry=self.geometry, conductivities=self._conductivities,
                            meshes=self._meshes, bones=self.bones, side=self.side,
-                           options=_options(merged, radius))
+                           options=_options(merged, radius, names))
 
     @property
     def regions(self) -> tuple:
@@ -285,21 +299,20 @@ class TissueModel:
 
     @cached_property
     def _surfaces(self):
-        size = self.options.size()
         if self.kind == "meshes":
             return list(self._meshes)
         if self.kind == "sphere":
             out, r = [], np.cumsum([l.thickness for l in self.layers][::-1])[::-1]
             for i, (l, rad) in enumerate(zip(self.layers, r)):
                 v, f = mesh.icosphere(rad, self.options.max_edge)
-                v, f = mesh.refine(v, f, size, _sphere_projection(rad))
+                v, f = mesh.refine(v, f, self.options.size(l.name), _sphere_projection(rad))
                 out.append(Surface(l.name, v, f, l.conductivity, i - 1))
             return out
         if self.kind == "cylinder":
             out, inset = [], 0.0
             r = np.cumsum([l.thickness for l in self.layers][::-1])[::-1]
             for i, (l, rad) in enumerate(zip(self.layers, r)):
-                v, f = mesh.capped_cylinder(rad, self.length - 2 * inset, size)
+                v, f = mesh.capped_cylinder(rad, self.length - 2 * inset, self.options.size(l.name))
                 out.append(Surface(l.name, v, f, l.conductivity, i - 1))
                 inset += l.thickness
             return out
@@ -307,7 +320,7 @@ class TissueModel:
             o = self.options
             surf = self.geometry.surfaces(o.max_edge, focus=None if o.focus is None else
                                           np.asarray(o.focus), h_min=o.h_min, growth=o.growth,
-                                          bones=self.bones)
+                                          bones=self.bones, surface_h_min=dict(o.surface_h_min))
             parent = {"skin": -1, "fat": 0, "muscle": 1}
             names = [n for n, _, _ in surf]
             out = []
@@ -431,12 +444,13 @@ class TissueModel:
         return blocks
 
 
-def _options(mesh_options, radius):
-    allowed = {"max_edge", "h_min", "growth", "focus"}
+def _options(mesh_options, radius, surfaces=None):
+    allowed = {"max_edge", "h_min", "growth", "focus", "surface_h_min"}
     unknown = set(mesh_options) - allowed
     if unknown:
         raise CoilsimTypeError(f"unknown mesh option(s) {sorted(unknown)}; use {sorted(allowed)}")
     o = dict(mesh_options)
+    o["surface_h_min"] = _surface_h_min(o.get("surface_h_min") or (), surfaces, o.get("focus"))
     o.setdefault("max_edge", min(0.008, 0.25 * radius))
     o.setdefault("h_min", min(MeshOptions.h_min, o["max_edge"]))
     for k in ("max_edge", "h_min", "growth"):
@@ -447,6 +461,30 @@ def _options(mesh_options, radius):
         o["focus"] = tuple(map(tuple, f))
     o["h_min"] = min(o["h_min"], o["max_edge"])
     return MeshOptions(**o)
+
+
+def _surface_h_min(value, surfaces, focus):
+    """Validated ``surface_h_min`` ({surface name: h_min m} or pairs) as sorted pairs."""
+    items = value.items() if isinstance(value, dict) else value
+    try:
+        pairs = [(k, v) for k, v in items]
+    except (TypeError, ValueError):
+        raise CoilsimTypeError("surface_h_min must map surface names to edge lengths (m), e.g. "
+                               "{'skin': 1e-3}") from None
+    if not pairs:
+        return ()
+    if focus is None:
+        raise CoilsimValueError("surface_h_min grades surfaces towards the focus; give focus=(x, y, z) "
+                                "too (without one the mesh is uniform at max_edge)")
+    out = {}
+    for k, v in pairs:
+        if not isinstance(k, str):
+            raise CoilsimTypeError(f"surface_h_min keys must be surface names; got {k!r}")
+        if surfaces is not None and k not in surfaces:
+            raise CoilsimValueError(f"surface_h_min: no surface {k!r} in this model; its surfaces "
+                                    f"are {list(surfaces)}")
+        out[k] = real_scalar(v, f"surface_h_min[{k!r}]", positive=True)
+    return tuple(sorted(out.items()))
 
 
 def _sphere_projection(radius):
