@@ -86,3 +86,48 @@ def circle(a, n, center=(0, 0, 0), normal=(0, 0, 1)):
     w = np.cross(normal, u)
     t = 2 * np.pi * np.arange(n) / n
     return np.asarray(center) + a * (np.cos(t)[:, None] * u + np.sin(t)[:, None] * w)
+
+
+# --- free-space fields of dipoles and straight segments, plain numpy (the analytic E-field
+# --- references are checked against these)
+_K = 1e-7  # μ0/4π
+
+
+def dipole_B(p, r0, m):
+    """B (T per A·m²) at points p (N, 3) of point dipoles at r0 (M, 3) with moments m (M, 3)."""
+    r0, m = np.atleast_2d(r0), np.atleast_2d(m)
+    out = np.zeros_like(p, dtype=float)
+    for a in range(0, len(r0), 20000):   # chunks over dipoles
+        R = p[:, None, :] - r0[None, a:a + 20000]
+        r = np.linalg.norm(R, axis=-1)[..., None]
+        mm = m[None, a:a + 20000]
+        out += _K * (3 * R * (R * mm).sum(-1, keepdims=True) / r**5 - mm / r**3).sum(1)
+    return out
+
+
+def dipole_A(p, r0, m):
+    """A (T·m) at points p (N, 3) of point dipoles at r0 (M, 3) with moments m (M, 3)."""
+    R = p[:, None, :] - np.atleast_2d(r0)[None]
+    r = np.linalg.norm(R, axis=-1)[..., None]
+    return _K * (np.cross(np.atleast_2d(m)[None], R) / r**3).sum(1)
+
+
+def polygon_B(p, v, w=1.0):
+    """Exact B (T) of a closed polygon (straight segments between vertices v (K, 3) m), current w
+    (A) along the vertex order."""
+    out = np.zeros_like(p, dtype=float)
+    for a, b in zip(v, np.roll(v, -1, axis=0)):
+        r1, r2 = a - p, b - p
+        n1, n2 = np.linalg.norm(r1, axis=1), np.linalg.norm(r2, axis=1)
+        out += np.cross(r1, r2) * ((n1 + n2) / (n1 * n2 * (n1 * n2 + (r1 * r2).sum(1))))[:, None]
+    return _K * w * out
+
+
+def polygon_A(p, v, w=1.0):
+    """Exact A (T·m) of a closed polygon: (μ0/4π) w û ln((R1+R2+L)/(R1+R2−L)) per segment."""
+    out = np.zeros_like(p, dtype=float)
+    for a, b in zip(v, np.roll(v, -1, axis=0)):
+        L = np.linalg.norm(b - a)
+        s = np.linalg.norm(p - a, axis=1) + np.linalg.norm(p - b, axis=1)
+        out += np.outer(np.log((s + L) / (s - L)), (b - a) / L)
+    return _K * w * out

@@ -1,7 +1,7 @@
 """Infinite-cylinder reference E-field (Fourier–Bessel series), homogeneous and layered.
 
 Each check uses information the series does not build in: exact free-space A/B of straight
-segments and dipoles (written out here), one-sided limits at the interfaces, finite-difference
+segments and dipoles (tests/naive.py), one-sided limits at the interfaces, finite-difference
 curl and divergence, a line integral of E + A against the returned potential, the half-space
 closed form as the large-radius limit, and refined grids for the accuracy claims.
 """
@@ -14,39 +14,7 @@ from coilsim.analytic.cylinder import _i_ratios, _k_ratios, cylinder_efield, cyl
 from coilsim.analytic.halfspace import halfspace_efield_dipole
 from coilsim.errors import CoilsimTypeError, CoilsimValueError
 from naive import field_error
-
-K = 1e-7  # μ0/4π
-
-
-def dip_A(p, r0, m):
-    R = p - r0
-    r = np.linalg.norm(R, axis=-1)[..., None]
-    return K * np.cross(m, R) / r**3
-
-
-def dip_B(p, r0, m):
-    R = p - r0
-    r = np.linalg.norm(R, axis=-1)[..., None]
-    return K * (3 * R * (R * m).sum(-1, keepdims=True) / r**5 - m / r**3)
-
-
-def poly_A(p, v, w=1.0):
-    out = np.zeros_like(p)
-    for a, b in zip(v, np.roll(v, -1, axis=0)):
-        L = np.linalg.norm(b - a)
-        s = np.linalg.norm(p - a, axis=1) + np.linalg.norm(p - b, axis=1)
-        out += np.outer(np.log((s + L) / (s - L)), (b - a) / L)
-    return K * w * out
-
-
-def poly_B(p, v, w=1.0):
-    out = np.zeros_like(p)
-    for a, b in zip(v, np.roll(v, -1, axis=0)):
-        r1, r2 = a - p, b - p
-        n1, n2 = np.linalg.norm(r1, axis=1), np.linalg.norm(r2, axis=1)
-        out += np.cross(r1, r2) * ((n1 + n2) / (n1 * n2 * (n1 * n2 + (r1 * r2).sum(1))))[:, None]
-    return K * w * out
-
+from naive import dipole_A as dip_A, dipole_B as dip_B, polygon_A as poly_A, polygon_B as poly_B
 
 
 

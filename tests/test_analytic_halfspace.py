@@ -1,7 +1,7 @@
 """Half-space reference E-field: closed form for dipoles, quadrature of any B, dipole sheets.
 
 Independent references used here: free-space A and B of dipoles and of straight segments
-(written out below, not from coilsim), finite-difference curl/divergence, and the two published
+(tests/naive.py, not from coilsim), finite-difference curl/divergence, and the two published
 special cases (coil parallel to the surface: E = -A; below a horizontal dipole: E = -A/2).
 """
 
@@ -12,49 +12,7 @@ from coilsim.analytic.halfspace import (halfspace_efield, halfspace_efield_dipol
                                         halfspace_efield_polyline)
 from coilsim.errors import CoilsimValueError
 from naive import circle, fd_curl_div, field_error
-
-K = 1e-7  # μ0/4π
-
-
-# --- independent free-space fields (plain numpy) --------------------------------------------
-
-def dip_B(p, r0, m):
-    """B (T/A) at p (N,3) of dipoles r0 (M,3), m (M,3)."""
-    R = p[:, None, :] - np.atleast_2d(r0)[None]
-    r = np.linalg.norm(R, axis=-1)[..., None]
-    m = np.atleast_2d(m)[None]
-    return K * (3 * R * (R * m).sum(-1, keepdims=True) / r**5 - m / r**3).sum(1)
-
-
-def dip_A(p, r0, m):
-    R = p[:, None, :] - np.atleast_2d(r0)[None]
-    r = np.linalg.norm(R, axis=-1)[..., None]
-    return K * (np.cross(np.atleast_2d(m)[None], R) / r**3).sum(1)
-
-
-def poly_B(p, v, w=1.0):
-    """Exact B of a closed polygon (straight segments), current w along the vertex order."""
-    out = np.zeros_like(p)
-    for a, b in zip(v, np.roll(v, -1, axis=0)):
-        r1, r2 = a - p, b - p
-        n1, n2 = np.linalg.norm(r1, axis=1), np.linalg.norm(r2, axis=1)
-        out += np.cross(r1, r2) * ((n1 + n2) / (n1 * n2 * (n1 * n2 + (r1 * r2).sum(1))))[:, None]
-    return K * w * out
-
-
-def poly_A(p, v, w=1.0):
-    """Exact A of a closed polygon: (μ0/4π) û ln((R1+R2+L)/(R1+R2-L)) per segment."""
-    out = np.zeros_like(p)
-    for a, b in zip(v, np.roll(v, -1, axis=0)):
-        L = np.linalg.norm(b - a)
-        s = np.linalg.norm(p - a, axis=1) + np.linalg.norm(p - b, axis=1)
-        out += np.outer(np.log((s + L) / (s - L)), (b - a) / L)
-    return K * w * out
-
-
-
-
-
+from naive import dipole_A as dip_A, dipole_B as dip_B, polygon_A as poly_A, polygon_B as poly_B
 
 
 

@@ -1,6 +1,6 @@
 """Sphere reference E-field (Heller & van Hulsteyn / Eaton) and the polyline dipole sheet.
 
-Independent references: free-space dipole and straight-segment fields written out here, the
+Independent references: free-space dipole and straight-segment fields (tests/naive.py), the
 elliptic-integral field of a circular loop (checked against REFERENCES.md §1 numbers), finite
 differences, the uniform-field solution E = -½ Ḃ × r, the radial-dipole case E = -A, and the
 half-space closed form as the large-sphere limit.
@@ -15,35 +15,9 @@ from coilsim.analytic.sphere import (polyline_dipole_sheet, sphere_efield_dipole
                                      sphere_efield_polyline)
 from coilsim.errors import CoilsimValueError
 from naive import circle, fd_curl_div, field_error
+from naive import dipole_A as dip_A, dipole_B as dip_B, polygon_B as poly_B
 
-K = 1e-7  # μ0/4π
 MU0 = 4e-7 * np.pi
-
-
-def dip_B(p, r0, m):
-    r0, m = np.atleast_2d(r0), np.atleast_2d(m)
-    out = np.zeros_like(p)
-    for a in range(0, len(r0), 20000):   # chunks over dipoles
-        R = p[:, None, :] - r0[None, a:a + 20000]
-        r = np.linalg.norm(R, axis=-1)[..., None]
-        mm = m[None, a:a + 20000]
-        out += K * (3 * R * (R * mm).sum(-1, keepdims=True) / r**5 - mm / r**3).sum(1)
-    return out
-
-
-def dip_A(p, r0, m):
-    R = p[:, None, :] - np.atleast_2d(r0)[None]
-    r = np.linalg.norm(R, axis=-1)[..., None]
-    return K * (np.cross(np.atleast_2d(m)[None], R) / r**3).sum(1)
-
-
-def poly_B(p, v, w=1.0):
-    out = np.zeros_like(p)
-    for a, b in zip(v, np.roll(v, -1, axis=0)):
-        r1, r2 = a - p, b - p
-        n1, n2 = np.linalg.norm(r1, axis=1), np.linalg.norm(r2, axis=1)
-        out += np.cross(r1, r2) * ((n1 + n2) / (n1 * n2 * (n1 * n2 + (r1 * r2).sum(1))))[:, None]
-    return K * w * out
 
 
 def loop_B_elliptic(p, a):
