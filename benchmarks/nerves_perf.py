@@ -108,8 +108,10 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
     MRG: one row per diameter of ``MRG_CALIBRATION_DIAMETERS``, fitted on the ``"fit"`` cases of
     :func:`~coilsim.nerves.estimator.calibration_cases`; held out: the ``"validation"`` cases at
     that diameter and both sets at ``MRG_VALIDATION_DIAMETERS`` (the estimator interpolated
-    between rows). SENN (scale-free): one row per node membrane ("senn": Frankenhaeuser–Huxley,
-    "senn_crrss": CRRSS), fitted on 10 and 20 µm together; held out: the validation cases at
+    between rows); each diameter's fit also starts from the previous diameter's row. SENN
+    (scale-free): one row per node membrane ("senn": Frankenhaeuser–Huxley,
+    "senn_crrss": CRRSS), fitted on 10 and 20 µm together (also started from the built-in row
+    it replaces); held out: the validation cases at
     those diameters and both sets at 15 µm. Prints the rows to paste into
     ``DEFAULT_CALIBRATION`` and the error tables; returns ``{model: [rows]}``.
     ``starts``: least-squares starts per fit. Single-threaded, a few minutes per diameter.
@@ -136,9 +138,9 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
                 say(f"      {s} {r['diameter'] * 1e6:.1f} µm {r['label']}: {r['error']:+.3f}")
 
     def fmt(row):
-        d, c, t1, k1, a2, t2, k2, g, ta, eta, fm, fr, vm, vr = row
+        d, c, t1, k1, a2, t2, k2, g, ta, eta, beta, fm, fr, vm, vr = row
         return (f"({d:.3g}, {c:.6g}, {t1:.6g}, {k1:.4f}, {a2:.4f}, {t2:.6g}, {k2:.4f}, {g:.4f}, "
-                f"{ta:.6g}, {eta:.4f}, {fm:.3f}, {fr:.3f}, {vm:.3f}, {vr:.3f}),")
+                f"{ta:.6g}, {eta:.4f}, {beta:.4f}, {fm:.3f}, {fr:.3f}, {vm:.3f}, {vr:.3f}),")
 
     for key, node in (("senn", None), ("senn_crrss", "crrss")):
         if key not in models:
@@ -146,8 +148,10 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
         fit = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, fit_cases, node)]
         val = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, val_cases, node)]
         val += [r for d in E.SENN_VALIDATION_DIAMETERS for r in ref("senn", d, fit_cases + val_cases, node)]
+        # also started from the built-in row it replaces
         est, tab = Est.calibrate("senn", E.SENN_CALIBRATION_DIAMETERS, fit, validation=val,
-                                 node=node, starts=starts)
+                                 node=node, starts=starts,
+                                 init=Est.default("senn", E.SENN_CALIBRATION_DIAMETERS[0], node))
         row = est.row()
         row = (E.SENN_CALIBRATION_DIAMETERS[0],) + row[1:]
         out[key] = [row]
@@ -155,10 +159,11 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
         say("    " + fmt(row))
         show(tab)
     if "mrg" in models:
-        rows, refs = [], {}
-        for d in E.MRG_CALIBRATION_DIAMETERS:
+        rows, refs, est = [], {}, None
+        for d in E.MRG_CALIBRATION_DIAMETERS:    # each fit also starts from the previous row
             refs[d] = (ref("mrg", d, fit_cases), ref("mrg", d, val_cases))
-            est, tab = Est.calibrate("mrg", d, refs[d][0], validation=refs[d][1], starts=starts)
+            est, tab = Est.calibrate("mrg", d, refs[d][0], validation=refs[d][1], starts=starts,
+                                     init=est)
             rows.append(est.row())
             say("mrg:    " + fmt(rows[-1]))
             show(tab)

@@ -92,6 +92,68 @@ def test_two_mode_table_matches_a_direct_time_maximum():
         assert est.thresholds(ve, pulse) == pytest.approx(est.rheobase / best, rel=2e-3)
 
 
+def _direct_loaded_peak(est, ve, pulse, passive):
+    """max over sites of V_n / (1 + β (1 - ρ_n)) on a fine time grid, node by node (no table):
+    V_n = max_t y_n(t), y the two-mode response through the activation stage; ρ_n the mean of
+    the four nearest nodes' linear responses v_{n±1}, v_{n±2} over v_n at the time of that
+    maximum."""
+    f = activating_function(ve)
+    n = f.size
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+
+    def spread(v, k):
+        return (k ** np.abs(i - j) + k ** (i + j + 1) + k ** (2 * n - 1 - i - j)) @ v
+
+    fp, fm = np.maximum(f, 0), np.minimum(f, 0)
+    t = np.linspace(0, pulse.duration + 3e-3, 40001)
+    p1 = pulse.integral(t, 1 / est.tau) / est.tau
+    p2 = pulse.integral(t, 1 / est.tau2) / est.tau2
+    dec = np.exp(-np.diff(t) / est.tau_act)
+    best = 0.0
+    for a_src, b_src in ((fp, fm), (fm, fp)):
+        A = spread(a_src + est.cross * b_src, est.kappa)
+        B = est.weight2 * spread(a_src + est.cross * b_src, est.kappa2)
+        v = A[:, None] * p1 + B[:, None] * p2
+        u = np.where(v > 0, v, est.hyper * v)
+        y = np.zeros_like(u)
+        for s in range(1, t.size):                # the activation stage, step by step
+            y[:, s] = y[:, s - 1] * dec[s - 1] + (1 - dec[s - 1]) * u[:, s]
+        for k in range(1 if passive else 0, n - 1 if passive else n):
+            ts = int(np.argmax(y[k]))
+            own = v[k, ts]
+            nb = np.mean([v[m if 0 <= m < n else (-m - 1 if m < 0 else 2 * n - 1 - m), ts]
+                          for m in (k - 2, k - 1, k + 1, k + 2)])      # sealed ends: mirror images
+            score = y[k, ts]
+            if own > 0 and nb < own:
+                score /= 1 + est.load * (1 - nb / own)
+            best = max(best, score)
+    return best
+
+
+def test_axial_load_divides_by_the_neighbours_share():
+    """Axial load β: a site's depolarisation V_n is divided by 1 + β (1 - ρ_n), ρ_n the mean of
+    the four nearest nodes' (linear, signed) responses over its own at the time of its maximum
+    (sealed ends: mirror images; ρ ≥ 1: no load); threshold = c / the largest result over
+    the sites. Checked against a fine time grid, node by node, for a focal cathode, an anode
+    (virtual cathodes beside a hyperpolarised centre) and a broad drive, with and without
+    passive ends."""
+    kw = dict(kappa=0.7, weight2=0.8, tau2=30e-6, kappa2=0.4, cross=0.8, tau_act=40e-6, hyper=0.6)
+    x = np.arange(21) - 10.0
+    cases = ((-1.0 / np.sqrt(x ** 2 + 1.2 ** 2), P.rectangular(300e-6)),
+             (1.0 / np.sqrt((x - 2.3) ** 2 + 2.5 ** 2), P.half_sine(100e-6)),
+             (-6 * np.tanh(x / 6), P.monophasic(60e-6, 150e-6)))
+    for ve, pulse in cases:
+        for passive in (False, True):
+            est = Estimator(2e-3, 400e-6, **kw, load=1.3, passive_ends=passive)
+            want = est.rheobase / _direct_loaded_peak(est, ve, pulse, passive)
+            assert est.thresholds(ve, pulse) == pytest.approx(want, rel=2e-3)
+            # β = 0: the estimator without the load, whose threshold is never higher
+            plain = Estimator(2e-3, 400e-6, **kw, passive_ends=passive)
+            assert plain.thresholds(ve, pulse) <= est.thresholds(ve, pulse)
+    assert plain.thresholds(cases[0][0], cases[0][1]) < 0.9 * Estimator(
+        2e-3, 400e-6, **kw, load=1.3).thresholds(cases[0][0], cases[0][1])
+
+
 def test_ve_from_uniform_tangential_field_is_linear():
     v = ve_from_tangential(np.full((2, 5), 3.0), 1e-3)
     assert np.allclose(v, -3e-3 * np.arange(5))
@@ -124,12 +186,14 @@ def _live_errors(model, diameter, cases, node=None):
     # nodes, a shifted smooth field) and pulses (rectangular, half-sine, biphasic, monophasic,
     # reversed); the nonlinear CRRSS cable computed here, a few ms per threshold: the goal holds
     ("senn", "crrss", 15e-6, [0, 3, 6], [0, 4, 6, 8, 10], GOAL),
-    # MRG at 8.7 µm, between two calibrated rows (the constants are interpolated). The goal is
-    # missed for MRG >= 7.3 µm (worst held-out errors 15.5-24 %: anodic point sources, 1 mm
-    # point sources with long pulses; see the estimator's module docstring); the
-    # test holds the estimator to the error its calibration reports for held-out cases
-    ("mrg", None, 8.7e-6, [1, 4], [0, 5, 8, 10], None),
-], ids=["senn-15um", "senn-crrss-15um", "mrg-8.7um"])
+    # MRG at a calibrated diameter, 12.8 µm: held-out point sources (one between nodes, an
+    # anodic one with the reversed pulses) and a shifted smooth field: the goal holds
+    ("mrg", None, 12.8e-6, [1, 2, 6], [0, 5, 8, 10], GOAL),
+    # MRG at 8.7 µm, between two calibrated rows (the constants are interpolated in log D): the
+    # goal is missed there (module docstring: 16.4 % worst, smooth fields with monophasic
+    # pulses); held to 17 %
+    ("mrg", None, 8.7e-6, [1, 4], [0, 5, 8, 10], 0.17),
+], ids=["senn-15um", "senn-crrss-15um", "mrg-12.8um", "mrg-8.7um"])
 def test_error_against_nonlinear_model_on_held_out_cases(model, node, diameter, fields, pulses, bound):
     """The error table computed live: the nonlinear model's thresholds on held-out validation
     cases (never in the fit) against the built-in estimator."""
@@ -138,11 +202,12 @@ def test_error_against_nonlinear_model_on_held_out_cases(model, node, diameter, 
     assert err.size == len(cases)
     worst = np.max(np.abs(err))
     detail = dict(zip([c[0] for c in cases], np.round(err, 3)))
-    # within what the calibration reports for its held-out set (interpolated rows: the worse
-    # of the two neighbours), and the goal where it is met
-    assert worst <= est.calibration.val_max_error + 1e-9, detail
-    if bound is not None:
-        assert worst <= bound, detail
+    # within what the calibration reports for its held-out set (at a row's own diameter; between
+    # MRG rows the neighbours' figures do not bound the interpolated constants' error), and the
+    # bound: the goal where it is met
+    if model != "mrg" or diameter in E.MRG_CALIBRATION_DIAMETERS:
+        assert worst <= est.calibration.val_max_error + 1e-9, detail
+    assert worst <= bound, detail
     assert np.sqrt(np.mean(err ** 2)) <= 0.1, detail
 
 
@@ -150,13 +215,13 @@ def test_default_calibration_rows_and_reported_errors():
     for model, rows in DEFAULT_CALIBRATION.items():
         assert rows
         for r in rows:
-            assert len(r) == 14
-            fit_max, fit_rms, val_max, val_rms = r[10:]
-            # rms errors well below the goal everywhere; worst errors within it for SENN on held-out
-            # cases, up to ~1.7x it for MRG (module docstring)
-            assert 0 < fit_rms < fit_max < 0.3 and 0 < val_rms < val_max < 0.3
-            assert fit_rms <= 0.11 and val_rms <= 0.11
-            if model in ("senn", "senn_crrss"):         # FH and CRRSS nodes
+            assert len(r) == 15
+            fit_max, fit_rms, val_max, val_rms = r[11:]
+            # rms errors well below the goal everywhere; worst errors within it on held-out cases
+            # for SENN and MRG up to 12.8 µm, up to ~1.3x it for MRG 16 µm (module docstring)
+            assert 0 < fit_rms < fit_max < 0.25 and 0 < val_rms < val_max < 0.25
+            assert fit_rms <= 0.07 and val_rms <= 0.07
+            if model in ("senn", "senn_crrss") or r[0] <= 12.8e-6:
                 assert val_max <= GOAL
     assert set(DEFAULT_CALIBRATION) == {"mrg", "senn", "senn_crrss"}
     assert len(DEFAULT_CALIBRATION["senn_crrss"]) == 1
@@ -181,6 +246,8 @@ def test_bad_inputs():
         Estimator(1.0, 1e-4, cross=1.5)
     with pytest.raises(CoilsimValueError, match="hyper"):
         Estimator(1.0, 1e-4, hyper=-0.1)
+    with pytest.raises(CoilsimValueError, match="load"):
+        Estimator(1.0, 1e-4, load=-0.5)
     with pytest.raises(CoilsimValueError, match="tau"):
         Estimator(1.0, -1e-4)
     with pytest.raises(CoilsimTypeError, match="N >= 3"):
