@@ -99,7 +99,8 @@ def test_surface_h_min_is_validated():
         cs.TissueModel.sphere(0.04, 0.3, surface_h_min={"shell0": 1e-3}, max_edge=8e-3)
     with pytest.raises(CoilsimError, match="surface_h_min"):
         cs.TissueModel.sphere(0.04, 0.3, surface_h_min={"shell0": -1e-3}, **kw)
-    with pytest.raises(CoilsimError, match="surface_h_min"):
-        cs.TissueModel.sphere(0.04, 0.3, surface_h_min=5e-3, **kw)
+    for bad in (5e-3, 0.0):
+        with pytest.raises(CoilsimError, match="surface_h_min"):
+            cs.TissueModel.sphere(0.04, 0.3, surface_h_min=bad, **kw)
     with pytest.raises(CoilsimValueError, match="no surface"):
         cs.load_tissue("child_7_10y", bones="none").with_mesh(surface_h_min={"tibia_cortex": 1e-3})

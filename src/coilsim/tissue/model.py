@@ -450,7 +450,8 @@ def _options(mesh_options, radius, surfaces=None):
     if unknown:
         raise CoilsimTypeError(f"unknown mesh option(s) {sorted(unknown)}; use {sorted(allowed)}")
     o = dict(mesh_options)
-    o["surface_h_min"] = _surface_h_min(o.get("surface_h_min") or (), surfaces, o.get("focus"))
+    value = o.get("surface_h_min")
+    o["surface_h_min"] = _surface_h_min(() if value is None else value, surfaces, o.get("focus"))
     o.setdefault("max_edge", min(0.008, 0.25 * radius))
     o.setdefault("h_min", min(MeshOptions.h_min, o["max_edge"]))
     for k in ("max_edge", "h_min", "growth"):
