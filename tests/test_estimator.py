@@ -66,29 +66,8 @@ def test_two_mode_table_matches_a_direct_time_maximum():
     est = Estimator(2e-3, 400e-6, 0.7, 0.8, 30e-6, 0.4, 0.8, 40e-6, 0.6)
     x = np.arange(31) - 15.0
     ve = -1.0 / np.sqrt(x ** 2 + 1.5 ** 2)
-    f = activating_function(ve)
-    n = f.size
-    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
-
-    def spread(v, k):
-        return (k ** np.abs(i - j) + k ** (i + j + 1) + k ** (2 * n - 1 - i - j)) @ v
-
-    fp, fm = np.maximum(f, 0), np.minimum(f, 0)
     for pulse in (P.biphasic(200e-6), P.monophasic(60e-6, 150e-6), P.rectangular(100e-6).reversed()):
-        t = np.linspace(0, pulse.duration + 3e-3, 40001)
-        p1 = pulse.integral(t, 1 / est.tau) / est.tau
-        p2 = pulse.integral(t, 1 / est.tau2) / est.tau2
-        best = 0.0
-        for a_src, b_src in ((fp, fm), (fm, fp)):
-            A = spread(a_src + est.cross * b_src, est.kappa)
-            B = est.weight2 * spread(a_src + est.cross * b_src, est.kappa2)
-            v = A[:, None] * p1 + B[:, None] * p2
-            u = np.where(v > 0, v, est.hyper * v)
-            y = np.zeros_like(u)
-            dec = np.exp(-np.diff(t) / est.tau_act)
-            for s in range(1, t.size):            # the activation stage, step by step
-                y[:, s] = y[:, s - 1] * dec[s - 1] + (1 - dec[s - 1]) * u[:, s]
-            best = max(best, y.max())
+        best = _direct_loaded_peak(est, ve, pulse, passive=False)      # β = 0: no load
         assert est.thresholds(ve, pulse) == pytest.approx(est.rheobase / best, rel=2e-3)
 
 

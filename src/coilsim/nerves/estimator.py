@@ -183,6 +183,18 @@ def _spread(src, kappa, out):
         pr *= kappa
 
 
+@njit(inline="always")
+def _angle_index(k, a, b):
+    """Cell ``i`` and fraction ``f`` of the angle of ``(a, b)`` on θ = -π..π (K + 1 points)."""
+    x = (math.atan2(b, a) / math.pi + 1.0) * (0.5 * k)
+    i = int(x)
+    if i >= k:
+        i = k - 1
+    elif i < 0:
+        i = 0
+    return i, x - i
+
+
 @njit
 def _table_value(table, a, b):
     """``r M(θ)`` for ``(a, b) = r (cos θ, sin θ)``; ``table`` on θ = -π..π (K + 1 points)."""
@@ -190,13 +202,7 @@ def _table_value(table, a, b):
     r = math.sqrt(a * a + b * b)
     if b == 0.0:                                  # a pure mode-1 drive: the exact end points
         return r * (table[k // 2] if a >= 0.0 else table[k])
-    x = (math.atan2(b, a) / math.pi + 1.0) * (0.5 * k)
-    i = int(x)
-    if i >= k:
-        i = k - 1
-    elif i < 0:
-        i = 0
-    f = x - i
+    i, f = _angle_index(k, a, b)
     return r * (table[i] + f * (table[i + 1] - table[i]))
 
 
@@ -204,14 +210,7 @@ def _table_value(table, a, b):
 def _table_psi(psi, a, b):
     """``(ψ₁, ψ₂)`` at the time of the maximum for the angle of ``(a, b)`` (``psi`` (2, K + 1),
     interpolated as :func:`_table_value`)."""
-    k = psi.shape[1] - 1
-    x = (math.atan2(b, a) / math.pi + 1.0) * (0.5 * k)
-    i = int(x)
-    if i >= k:
-        i = k - 1
-    elif i < 0:
-        i = 0
-    f = x - i
+    i, f = _angle_index(psi.shape[1] - 1, a, b)
     return (psi[0, i] + f * (psi[0, i + 1] - psi[0, i]), psi[1, i] + f * (psi[1, i + 1] - psi[1, i]))
 
 
