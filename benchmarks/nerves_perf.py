@@ -138,9 +138,9 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
                 say(f"      {s} {r['diameter'] * 1e6:.1f} µm {r['label']}: {r['error']:+.3f}")
 
     def fmt(row):
-        d, c, t1, k1, a2, t2, k2, g, ta, eta, beta, fm, fr, vm, vr = row
+        d, c, t1, k1, a2, t2, k2, g, ta, eta, beta, delta, fm, fr, vm, vr = row
         return (f"({d:.3g}, {c:.6g}, {t1:.6g}, {k1:.4f}, {a2:.4f}, {t2:.6g}, {k2:.4f}, {g:.4f}, "
-                f"{ta:.6g}, {eta:.4f}, {beta:.4f}, {fm:.3f}, {fr:.3f}, {vm:.3f}, {vr:.3f}),")
+                f"{ta:.6g}, {eta:.4f}, {beta:.4f}, {delta:.4f}, {fm:.3f}, {fr:.3f}, {vm:.3f}, {vr:.3f}),")
 
     for key, node in (("senn", None), ("senn_crrss", "crrss")):
         if key not in models:

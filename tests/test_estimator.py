@@ -73,9 +73,10 @@ def test_two_mode_table_matches_a_direct_time_maximum():
 
 def _direct_loaded_peak(est, ve, pulse, passive):
     """max over sites of V_n / (1 + β (1 - ρ_n)) on a fine time grid, node by node (no table):
-    V_n = max_t y_n(t), y the two-mode response through the activation stage; ρ_n the mean of
-    the four nearest nodes' linear responses v_{n±1}, v_{n±2} over v_n at the time of that
-    maximum."""
+    V_n = max_t y_n(t) + δ H_n, y the two-mode response through the activation stage, H_n the
+    deepest hyperpolarisation -min v_n(t) of the linear response before the time t* of that
+    maximum; ρ_n the mean of the four nearest nodes' linear responses v_{n±1}, v_{n±2} over v_n
+    at t*."""
     f = activating_function(ve)
     n = f.size
     i, j = np.arange(n)[:, None], np.arange(n)[None, :]
@@ -102,7 +103,9 @@ def _direct_loaded_peak(est, ve, pulse, passive):
             own = v[k, ts]
             nb = np.mean([v[m if 0 <= m < n else (-m - 1 if m < 0 else 2 * n - 1 - m), ts]
                           for m in (k - 2, k - 1, k + 1, k + 2)])      # sealed ends: mirror images
-            score = y[k, ts]
+            if y[k, ts] <= 0:
+                continue
+            score = y[k, ts] + est.pre * max(0.0, -v[k, :ts].min(initial=0.0))   # H before t*
             if own > 0 and nb < own:
                 score /= 1 + est.load * (1 - nb / own)
             best = max(best, score)
@@ -131,6 +134,37 @@ def test_axial_load_divides_by_the_neighbours_share():
             assert plain.thresholds(ve, pulse) <= est.thresholds(ve, pulse)
     assert plain.thresholds(cases[0][0], cases[0][1]) < 0.9 * Estimator(
         2e-3, 400e-6, **kw, load=1.3).thresholds(cases[0][0], cases[0][1])
+
+
+def test_pre_hyperpolarisation_adds_the_dip_before_the_maximum():
+    """Pre-hyperpolarisation δ: a site's depolarisation max_t y(t) gains δ H, H the deepest
+    hyperpolarisation of its linear response v = A ψ₁ + B ψ₂ before the time of that maximum
+    (a hyperpolarising phase first makes the node more excitable), before the axial load
+    divides it. Checked against a fine time grid, node by node, for reversed pulses (anodic
+    first phase) at a point cathode and an anode, and a pulse with no phase before its
+    maximum, which δ leaves as it is."""
+    kw = dict(kappa=0.7, weight2=0.8, tau2=30e-6, kappa2=0.4, cross=0.8, tau_act=40e-6, hyper=0.6)
+    x = np.arange(21) - 10.0
+    cathode = -1.0 / np.sqrt((x - 0.5) ** 2 + 1.5 ** 2)
+    cases = ((cathode, P.biphasic(200e-6).reversed()),
+             (-cathode, P.biphasic(200e-6).reversed()),
+             (cathode, P.half_sine(100e-6).reversed()),
+             (-6 * np.tanh(x / 6), P.monophasic(60e-6, 150e-6).reversed()))
+    for ve, pulse in cases:
+        for load in (0.0, 1.3):
+            est = Estimator(2e-3, 400e-6, **kw, load=load, pre=0.3, passive_ends=True)
+            want = est.rheobase / _direct_loaded_peak(est, ve, pulse, True)
+            assert est.thresholds(ve, pulse) == pytest.approx(want, rel=2e-3)
+            plain = Estimator(2e-3, 400e-6, **kw, load=load, passive_ends=True)
+            assert est.thresholds(ve, pulse) <= plain.thresholds(ve, pulse)
+    # reversed biphasic at the cathode: the site fires in the cathodic second phase, after a
+    # hyperpolarising first one; the term lowers its threshold by a visible amount
+    est = Estimator(2e-3, 400e-6, **kw, pre=0.3)
+    assert est.thresholds(*cases[0]) < 0.95 * Estimator(2e-3, 400e-6, **kw).thresholds(*cases[0])
+    # one rectangular phase (nothing before its maximum): unchanged
+    rect = P.rectangular(200e-6)
+    assert est.thresholds(cathode, rect) == pytest.approx(
+        Estimator(2e-3, 400e-6, **kw).thresholds(cathode, rect), rel=1e-12)
 
 
 def test_ve_from_uniform_tangential_field_is_linear():
@@ -194,14 +228,12 @@ def test_default_calibration_rows_and_reported_errors():
     for model, rows in DEFAULT_CALIBRATION.items():
         assert rows
         for r in rows:
-            assert len(r) == 15
-            fit_max, fit_rms, val_max, val_rms = r[11:]
-            # rms errors well below the goal everywhere; worst errors within it on held-out cases
-            # for SENN and MRG up to 12.8 µm, up to ~1.3x it for MRG 16 µm (module docstring)
-            assert 0 < fit_rms < fit_max < 0.25 and 0 < val_rms < val_max < 0.25
+            assert len(r) == 16
+            fit_max, fit_rms, val_max, val_rms = r[12:]
+            # rms errors well below the goal everywhere; worst errors within it on the held-out
+            # cases at every row (between MRG rows it is not met: module docstring)
+            assert 0 < fit_rms < fit_max < 0.25 and 0 < val_rms < val_max <= GOAL
             assert fit_rms <= 0.07 and val_rms <= 0.07
-            if model in ("senn", "senn_crrss") or r[0] <= 12.8e-6:
-                assert val_max <= GOAL
     assert set(DEFAULT_CALIBRATION) == {"mrg", "senn", "senn_crrss"}
     assert len(DEFAULT_CALIBRATION["senn_crrss"]) == 1
     # SENN is scale-free: one row for every diameter
