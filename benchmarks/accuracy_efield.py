@@ -477,7 +477,7 @@ def register(reg: Registry) -> None:
     def cylinder_order(ctx):
         """Homogeneous cylinder (R = 40 mm, length 8R), 20 mm round coil 5 mm from the skin parallel
         to it, points in the central third ≥ 2 mm inside, on uniform meshes of max_edge 16, 10 and
-        5.6 mm (the capped-cylinder mesher halves edges: mean edges ~11, 5.7, 2.9 mm): the fitted
+        5.6 mm (the capped-cylinder mesher halves edges: mean edges ~12, 6.4, 3.2 mm): the fitted
         order of the error in the mean edge against the infinite-cylinder series (≥ 0.9)."""
         from coilsim.analytic import cylinder_efield
         import coilsim as cs
