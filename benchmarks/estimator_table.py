@@ -84,12 +84,20 @@ def errors(refs):
     return rows
 
 
-def _key(model, node, d):
+def _unfitted(model, d) -> bool:
+    """Whether diameter ``d`` has no row of its own (all its cases are held out)."""
     from coilsim.nerves import estimator as E
+    return d in (E.MRG_VALIDATION_DIAMETERS if model == "mrg" else E.SENN_VALIDATION_DIAMETERS)
+
+
+def _key(model, node, d):
     name = "MRG" if model == "mrg" else ("SENN-CRRSS" if node == "crrss" else "SENN")
-    held = (model == "mrg" and d in E.MRG_VALIDATION_DIAMETERS) or \
-        (model == "senn" and d in E.SENN_VALIDATION_DIAMETERS)
-    return f"{name} {d * 1e6:g} µm" + (" (held out)" if held else "")
+    return f"{name} {d * 1e6:g} µm" + (" (held out)" if _unfitted(model, d) else "")
+
+
+def _held(rows, k):
+    """The held-out rows of fibre ``k`` = (model, node, D)."""
+    return [r for r in rows if r[:3] == k and (r[3] == "validation" or _unfitted(k[0], k[2]))]
 
 
 def tables(rows) -> str:
@@ -100,7 +108,7 @@ def tables(rows) -> str:
            "|---|---|---|---|---|---|"]
     for k in keys:
         fit = np.array([r[7] for r in rows if r[:3] == k and r[3] == "fit"])
-        held = [r for r in rows if r[:3] == k and (r[3] == "validation" or _key(*k).endswith("(held out)"))]
+        held = _held(rows, k)
         h = np.array([r[7] for r in held])
         worst = max(held, key=lambda r: abs(r[7]))
         out.append(f"| {_key(*k)} | {np.abs(fit).max():.3f} | {np.sqrt(np.mean(fit ** 2)):.3f} | "
@@ -111,7 +119,7 @@ def tables(rows) -> str:
         out += ["", f"Held-out max |error| by {title}:", "",
                 "| fibre | " + " | ".join(groups) + " |", "|---" * (len(groups) + 1) + "|"]
         for k in keys:
-            held = [r for r in rows if r[:3] == k and (r[3] == "validation" or _key(*k).endswith("(held out)"))]
+            held = _held(rows, k)
             cells = []
             for g in groups:
                 e = [abs(r[7]) for r in held if r[col] == g]
