@@ -637,6 +637,33 @@ def register(reg: Registry) -> None:  # noqa: C901 - one flat list of cases read
             worst = max(worst, abs(c.amplitude / thr - 1))
         return Outcome(worst, {"rows": rows})
 
+    @reg.case("mrg_tree_neuron", "mrg", "NEURON branching MRG (stored table)", 0.02,
+              quantity="max |ratio − 1|")
+    def mrg_tree_neuron(ctx):
+        """A Y-shaped MRG fibre (stem of 21 nodes, two daughters of 15 at ±30°; 10 and 16 µm):
+        coilsim end to end from the field (BranchedFiber, quasi-potential, the cable on its
+        tree) against the stored NEURON thresholds (the same sections connected as a tree,
+        closed-form potentials; benchmarks/neuron_tree_reference.py). Point cathodes over the
+        branch node, a daughter and the stem, and a uniform field; rectangular 100 µs and
+        biphasic 300 µs. Also: the initiation node is the same or a neighbour in every case."""
+        from . import neuron_tree_reference as TR
+        pulses = TR.waveforms()
+        parent = TR.node_links()
+        rows, worst, site_ok = [], 0.0, True
+        for r in TR.read_table(TR.DATA):
+            d = float(r["diameter_um"])
+            c = TR.coilsim_threshold(d, r["field"], pulses[r["waveform"]], rel_tol=2e-3)
+            ref = float(r["neuron_threshold"])
+            a, b = c.site_node, int(r["neuron_site"])
+            site_ok &= a == b or parent[a] == b or parent[b] == a
+            rows.append({"field": r["field"], "waveform": r["waveform"], "diameter_um": d, "neuron": ref,
+                         "coilsim": c.amplitude, "ratio": c.amplitude / ref, "neuron_site": b,
+                         "coilsim_site": a})
+            worst = max(worst, abs(c.amplitude / ref - 1))
+        if not site_ok:
+            worst = math.inf
+        return Outcome(worst, {"rows": rows, "sites_same_or_neighbour": bool(site_ok)})
+
     # ---------------------------------------------------------------- SENN with CRRSS nodes vs NEURON
 
     def _senn_crrss_table(ctx):

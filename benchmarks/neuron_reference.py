@@ -292,9 +292,18 @@ def _load_neuron():
 
 
 class NeuronMRG:
-    """MRG fibre of ``n_nodes`` built in NEURON (MRGaxon.hoc), sections in cable order."""
+    """MRG fibre of ``n_nodes`` built in NEURON (MRGaxon.hoc), sections in cable order.
 
-    def __init__(self, diameter_um: float, n_nodes: int = N_NODES):
+    ``parent`` (node links, ``parent[0] = -1``, ``parent[i] < i``): a branching fibre, one
+    internode (MYSA, FLUT, 6 STIN, FLUT, MYSA) from node ``parent[i]`` to node ``i`` for every
+    further node, sections ordered node 0, then internode and node ``i`` for ``i = 1, 2, ...``;
+    an internode joins its parent node's far end (``1``; node 0's second and later links its
+    ``0`` end), so links sharing an end meet in NEURON's star; every end node (one
+    neighbour) passive. ``detect``: the detection node (default
+    ``round(0.9 (N-1))``).
+    """
+
+    def __init__(self, diameter_um: float, n_nodes: int = N_NODES, parent=None, detect=None):
         from coilsim.nerves.mrg import mrg_geometry
         h = self.h = _load_neuron()
         g = mrg_geometry(diameter_um * 1e-6)
@@ -329,15 +338,21 @@ class NeuronMRG:
             s.xc[0] = mycm / (nl * 2)
             return s
 
-        self.nodes = []
-        for i in range(n_nodes):
+        parent = list(range(-1, n_nodes - 1)) if parent is None else [int(p) for p in parent]
+        n_nodes = len(parent)
+        n_links = [0] * n_nodes
+        for i, p in enumerate(parent[1:], start=1):
+            n_links[i] += 1
+            n_links[p] += 1
+
+        def node(passive):
             s = h.Section()
             s.nseg = 1
             s.diam = nodeD
             s.L = nodelength
             s.Ra = rhoa / 10000
             s.cm = 2
-            if i in (0, n_nodes - 1):
+            if passive:
                 s.insert("pas")
                 s.g_pas = 0.007
                 s.e_pas = -80
@@ -347,20 +362,26 @@ class NeuronMRG:
             s.xraxial[0] = Rpn0
             s.xg[0] = 1e10
             s.xc[0] = 0
-            secs.append(s)
-            self.nodes.append(s)
-            if i < n_nodes - 1:
-                secs.append(internodal(paralength1, paraD1, 0.001, Rpn1))
-                secs.append(internodal(paralength2, paraD2, 0.0001, Rpn2))
-                for _ in range(6):
-                    secs.append(internodal(interlength, axonD, 0.0001, Rpx))
-                secs.append(internodal(paralength2, paraD2, 0.0001, Rpn2))
-                secs.append(internodal(paralength1, paraD1, 0.001, Rpn1))
-        for a, b in zip(secs[:-1], secs[1:]):
-            b.connect(a(1), 0)
+            return s
+
+        self.nodes = [node(n_links[i] == 1) for i in range(n_nodes)]
+        secs.append(self.nodes[0])
+        for i in range(1, n_nodes):
+            chain = [internodal(paralength1, paraD1, 0.001, Rpn1),
+                     internodal(paralength2, paraD2, 0.0001, Rpn2)]
+            chain += [internodal(interlength, axonD, 0.0001, Rpx) for _ in range(6)]
+            chain += [internodal(paralength2, paraD2, 0.0001, Rpn2),
+                      internodal(paralength1, paraD1, 0.001, Rpn1), self.nodes[i]]
+            # node 0's first link takes one end of it, every other link of a node the far end
+            # (several links there meet in a star, as coilsim's junction)
+            end = 0 if parent[i] == 0 and i != parent.index(0) else 1
+            chain[0].connect(self.nodes[parent[i]](end), 0)
+            for a, b in zip(chain[:-1], chain[1:]):
+                b.connect(a(1), 0)
+            secs += chain
         self.secs = secs
         self.segs = [s(0.5) for s in secs]
-        self.detect = int(round(0.9 * (n_nodes - 1)))
+        self.detect = int(round(0.9 * (n_nodes - 1))) if detect is None else int(detect)
         self.apc = [h.APCount(n(0.5)) for n in self.nodes]
         for a in self.apc:
             a.thresh = -30

@@ -131,3 +131,125 @@ def polygon_A(p, v, w=1.0):
         s = np.linalg.norm(p - a, axis=1) + np.linalg.norm(p - b, axis=1)
         out += np.outer(np.log((s + L) / (s - L)), (b - a) / L)
     return _K * w * out
+
+
+# --------------------------------------------------------------------------- nerve cables
+
+
+def mrg_sections(D, node_parent):
+    """NEURON-style sections of a (branching) MRG fibre, as MRGaxon.hoc builds them.
+
+    Returns (secs, conn): ``secs`` per section (L µm, diam µm, Ra Ω·cm, cm µF/cm², g_pas S/cm²,
+    xraxial MΩ/cm, xg S/cm², xc µF/cm², node index or -1, link node), ordered node 0, then
+    for each further node i the ten internode sections from its parent and node i;
+    ``conn`` per section ``(parent section, end)`` that its 0-end is connected to (None for the
+    first): a node's parent link at its 1-end, node 0's second and later links at its 0-end.
+    """
+    import math
+
+    from coilsim.nerves.mrg import mrg_geometry
+    g = mrg_geometry(D)
+    Dum, rhoa = D * 1e6, 0.7e6
+
+    def rp(d, sp):
+        return (rhoa * .01) / (math.pi * (((d / 2) + sp) ** 2 - (d / 2) ** 2))
+
+    nd, ad, fl, st, nl = (g.node_diameter * 1e6, g.axon_diameter * 1e6, g.flut_length * 1e6,
+                          g.stin_length * 1e6, g.lamellae)
+    xg, xc = 0.001 / (2 * nl), 0.1 / (2 * nl)
+    inter = [(3.0, nd, 0.001, 0.002), (fl, ad, 0.0001, 0.004)] + [(st, ad, 0.0001, 0.004)] * 6 \
+        + [(fl, ad, 0.0001, 0.004), (3.0, nd, 0.001, 0.002)]
+    secs, conn, node_sec = [], [], {}
+
+    def node(i):
+        secs.append((1.0, nd, rhoa / 1e4, 2.0, 0.007, rp(nd, 0.002), 0.0, 0.0, i, i))
+        node_sec[i] = len(secs) - 1
+
+    node(0)
+    conn.append(None)
+    first0 = True
+    for i in range(1, len(node_parent)):
+        p = int(node_parent[i])
+        end = 1
+        if p == 0:
+            end = 1 if first0 else 0
+            first0 = False
+        prev = (node_sec[p], end)
+        for L, d, gp, sp in inter:
+            secs.append((L, Dum, rhoa * (Dum / d) ** 2 / 1e4, 2 * d / Dum, gp * d / Dum,
+                         rp(d, sp), xg, xc, -1, i))
+            conn.append(prev)
+            prev = (len(secs) - 1, 1)
+        node(i)
+        conn.append(prev)
+    return secs, conn
+
+
+def mrg_dense_passive(D, node_parent, ve_of, wbar, amp, dt, n_steps):
+    """Passive MRG double cable by a dense backward-Euler solve, NEURON's way: unknowns at every
+    section centre and at every section end (a zero-area point; ends that are connected are one
+    point), each section two half-resistors centre–end for the axoplasm and for the periaxonal
+    space; node sections' periaxonal layer shorted to V_e. ``ve_of(section index, section)``
+    gives V_e (V per unit amplitude) at a section centre. Returns the node membrane potentials
+    relative to rest (V), (n_steps, n_nodes)."""
+    import math
+    secs, conn = mrg_sections(D, node_parent)
+    n = len(secs)
+    # end points: (section, end) -> point id; a connected 0-end is its parent's point
+    pid, npt = {}, 0
+    for s in range(n):
+        if conn[s] is not None:
+            pid[(s, 0)] = pid[conn[s]]
+        else:
+            pid[(s, 0)], npt = npt, npt + 1
+        pid[(s, 1)], npt = npt, npt + 1
+    m = n + npt                                          # potentials per layer
+    M = np.zeros((2 * m, 2 * m))
+    K = np.zeros((2 * m, 2 * m))
+    ve = np.array([ve_of(j, s) for j, s in enumerate(secs)])
+
+    def link(a, b, G):
+        K[a, a] += G
+        K[b, b] += G
+        K[a, b] -= G
+        K[b, a] -= G
+
+    for j, s in enumerate(secs):
+        L, diam, Ra, cm, gpas, xr, sxg, sxc, node, _ = s
+        area = math.pi * diam * L * 1e-8                 # cm²
+        c, gm = cm * 1e-6 * area, gpas * area
+        for (a, b, sg) in ((j, j, 1), (j, m + j, -1), (m + j, j, -1), (m + j, m + j, 1)):
+            M[a, b] += sg * c
+            K[a, b] += sg * gm
+        if node < 0:
+            M[m + j, m + j] += sxc * 1e-6 * area
+            K[m + j, m + j] += sxg * area
+        r_half = Ra * 1e-2 * 4 * (0.5 * L) * 1e-6 / (math.pi * (diam * 1e-6) ** 2)     # Ω
+        rp_half = xr * 1e6 * 1e2 * (0.5 * L) * 1e-6                                   # Ω
+        for e in (0, 1):
+            q = n + pid[(j, e)]
+            link(j, q, 1.0 / r_half)
+            link(m + j, m + q, 1.0 / rp_half)
+    pinned = [j for j, s in enumerate(secs) if s[8] >= 0]
+    for j in pinned:                                     # V_p = V_e at the nodes
+        K[m + j, :] = 0.0
+        M[m + j, :] = 0.0
+        K[m + j, m + j] = 1.0
+    A = M / dt + K
+    u = np.zeros(2 * m)
+    nodes = [j for j in pinned]
+    out = []
+    for k in range(n_steps):
+        w_now = wbar[k] if k < wbar.size else 0.0
+        w_prev = wbar[k - 1] if 0 < k <= wbar.size else 0.0
+        e, e_prev = amp * ve * w_now, amp * ve * w_prev
+        b = M @ u / dt
+        for j, s in enumerate(secs):
+            area = math.pi * s[1] * s[0] * 1e-8
+            if s[8] >= 0:
+                b[m + j] = e[j]
+            else:
+                b[m + j] += s[6] * area * e[j] + s[7] * 1e-6 * area * (e[j] - e_prev[j]) / dt
+        u = np.linalg.solve(A, b)
+        out.append((u[:m] - u[m:])[nodes])
+    return np.array(out)

@@ -14,6 +14,8 @@ from coilsim.nerves import mrg_geometry, mrg_simulate, mrg_threshold, point_sour
 from coilsim.nerves.mrg import MRG_TABLE, mrg_geometry as geom_of
 import coilsim.pulses as P
 
+import naive
+
 
 def test_geometry_reproduces_the_published_table():
     for D, spacing, flut, axon, node, lam in MRG_TABLE:
@@ -37,73 +39,6 @@ def test_geometry_outside_range():
     assert mrg_geometry(17e-6, extrapolate=True).extrapolated
 
 
-def _dense_passive(D, n_nodes, ve, wbar, amp, dt, n_steps):
-    """Independent dense backward-Euler solve of the passive MRG double cable (NEURON's
-    section parameters: internodal sections have diam = D with Ra, cm and g scaled by d/D)."""
-    g = geom_of(D)
-    Dum = D * 1e6
-    secs = []       # (L µm, diam µm, Ra Ω·cm, cm µF/cm², g S/cm², xraxial MΩ/cm, xg, xc, node)
-    rhoa = 0.7e6
-
-    def rp(d, sp):
-        return (rhoa * .01) / (math.pi * (((d / 2) + sp) ** 2 - (d / 2) ** 2))
-
-    nd, ad, fl, st, nl = (g.node_diameter * 1e6, g.axon_diameter * 1e6, g.flut_length * 1e6,
-                          g.stin_length * 1e6, g.lamellae)
-    xg, xc = 0.001 / (2 * nl), 0.1 / (2 * nl)
-    for i in range(n_nodes):
-        secs.append((1.0, nd, rhoa / 1e4, 2.0, 0.007, rp(nd, 0.002), 0, 0, True))
-        if i < n_nodes - 1:
-            inter = [(3.0, nd, 0.001, 0.002), (fl, ad, 0.0001, 0.004)] + [(st, ad, 0.0001, 0.004)] * 6 \
-                + [(fl, ad, 0.0001, 0.004), (3.0, nd, 0.001, 0.002)]
-            for L, d, gp, sp in inter:
-                secs.append((L, Dum, rhoa * (Dum / d) ** 2 / 1e4, 2 * d / Dum, gp * d / Dum,
-                             rp(d, sp), xg, xc, False))
-    n = len(secs)
-    # unknowns: vi (n) then vp (n); potentials relative to rest; conductances in S, C in F
-    M = np.zeros((2 * n, 2 * n))
-    K = np.zeros((2 * n, 2 * n))
-    ra = [s[2] * 1e-2 * 4 * s[0] * 1e-6 / (math.pi * (s[1] * 1e-6) ** 2) for s in secs]   # Ω
-    rpx = [s[5] * 1e6 * 1e2 * s[0] * 1e-6 for s in secs]                                 # Ω
-    for j, s in enumerate(secs):
-        area = math.pi * s[1] * s[0] * 1e-8                     # cm²
-        c, gm = s[3] * 1e-6 * area, s[4] * area
-        for (a, b, sg) in ((j, j, 1), (j, n + j, -1), (n + j, j, -1), (n + j, n + j, 1)):
-            M[a, b] += sg * c
-            K[a, b] += sg * gm
-        if s[8]:
-            K[n + j, :] = 0
-            M[n + j, :] = 0
-            K[n + j, n + j] = 1.0                                # vp = ve at nodes
-        else:
-            M[n + j, n + j] += s[7] * 1e-6 * area
-            K[n + j, n + j] += s[6] * area
-    for j in range(n - 1):
-        for off, r in ((0, ra), (n, rpx)):
-            G = 1.0 / (0.5 * r[j] + 0.5 * r[j + 1])
-            for a, b in ((j, j + 1), (j + 1, j)):
-                if off == n and (secs[a][8]):
-                    continue
-                K[off + a, off + a] += G
-                K[off + a, off + b] -= G
-    # drive: myelin to ve and the ve at the nodes' periaxonal layer
-    u = np.zeros(2 * n)
-    A = M / dt + K
-    out = []
-    for k in range(n_steps):
-        e = amp * ve * (wbar[k] if k < wbar.size else 0.0)
-        b = M @ u / dt
-        for j, s in enumerate(secs):
-            if s[8]:
-                b[n + j] = e[j]
-            else:
-                area = math.pi * s[1] * s[0] * 1e-8
-                b[n + j] += s[6] * area * e[j] + s[7] * 1e-6 * area * (e[j] - (amp * ve[j] * (wbar[k - 1] if 0 < k <= wbar.size else 0.0))) / dt
-        u = np.linalg.solve(A, b)
-        out.append((u[:n] - u[n:])[[i * 11 for i in range(n_nodes)]])
-    return np.array(out)
-
-
 def test_passive_cable_matches_a_dense_solve():
     from coilsim.nerves.senn import _waveform_steps
     D, n_nodes, dt = 10e-6, 5, 5e-6
@@ -116,7 +51,8 @@ def test_passive_cable_matches_a_dense_solve():
     wbar, _ = _waveform_steps(pulse, dt, None)
     amp, n_steps = 2e-5, 60
     run = mrg_simulate(D, ve, pulse, amp, membrane="passive", t_stop=n_steps * dt, record_every=1)
-    dense = _dense_passive(D, n_nodes, ve, wbar, amp, dt, n_steps)
+    dense = naive.mrg_dense_passive(D, np.arange(-1, n_nodes - 1), lambda j, sec: ve[j], wbar, amp,
+                                    dt, n_steps)
     v = run.v[1:] - (-80e-3)                 # the run may stop early once quiet
     assert v.shape[0] >= 25
     dense = dense[:v.shape[0]]

@@ -19,7 +19,7 @@ from . import analytic, pulses
 from .pulses import Pulse, Stimulator
 from .tissue import TissueModel, list_tissues, load_tissue
 from .efield import EField, solve_efield
-from .nerves import (ActivationDepth, Estimator, Fiber, FiberThreshold, activation_depth,
+from .nerves import (ActivationDepth, BranchedFiber, Estimator, Fiber, FiberThreshold, activation_depth,
                      fiber_threshold, fiber_thresholds, probe_fibers, quasi_potential,
                      senn_threshold, threshold_vs_depth)
 from .study import Results, Scenario, run, sweep

@@ -5,6 +5,7 @@ from .senn import (NODES, CrrssParameters, SennParameters, SennRun, SennThreshol
                    point_source_potential, senn_node_positions, senn_simulate, senn_threshold)
 from .fiber import (Fiber, Skin, afferent_fiber, cutaneous_fiber, internode_length, motor_axon,
                     nerve_trunk, probe_fibers, smooth_path)
+from .branched import BranchedFiber
 from .coupling import evaluate_field, quasi_potential, tangential_field
 from .mrg import (MRG_TABLE, MrgGeometry, MrgRun, MrgThreshold, mrg_geometry, mrg_simulate,
                   mrg_threshold)
@@ -15,7 +16,7 @@ from .threshold import (ActivationDepth, FiberThreshold, activation_depth, fiber
 __all__ = [
     "NODES", "CrrssParameters", "SennParameters", "SennRun", "SennThreshold", "point_source_potential",
     "senn_node_positions", "senn_simulate", "senn_threshold",
-    "Fiber", "Skin", "afferent_fiber", "cutaneous_fiber", "internode_length", "motor_axon",
+    "Fiber", "BranchedFiber", "Skin", "afferent_fiber", "cutaneous_fiber", "internode_length", "motor_axon",
     "nerve_trunk", "probe_fibers", "smooth_path",
     "evaluate_field", "quasi_potential", "tangential_field",
     "MRG_TABLE", "MrgGeometry", "MrgRun", "MrgThreshold", "mrg_geometry", "mrg_simulate",

@@ -37,9 +37,13 @@ Time stepping (Hines' staggered scheme, as NEURON's ``secondorder`` Crank–Nico
 
       (C/dt + θ·dI/dv) δ - θ·G·Δδ = G·Δv + amplitude·w̄·G·Δv_e - I(v)
 
-  a tridiagonal system solved by the Thomas algorithm; ``Δ`` is the second difference along
-  the fibre with sealed ends (the end node sees one neighbour), ``G`` the axial conductance per
-  nodal area and ``w̄`` the waveform averaged over the step (exact charge per step).
+  ``Δ`` is the graph Laplacian of the fibre, ``(Δv)_i = Σ_{j ~ i} (v_j - v_i)`` over the
+  nodes ``j`` linked to ``i`` (sealed ends: an end node has one neighbour; a branch node three),
+  ``G`` the axial conductance per nodal area and ``w̄`` the waveform averaged over the step
+  (exact charge per step). The nodes are in Hines order: every node but node 0 has one parent
+  ``parent[i] < i``, so the system is solved in O(N) without fill-in by eliminating from the
+  leaves to the root and substituting back from the root (Hines 1984); an unbranched fibre
+  (``parent[i] = i - 1``) is the Thomas algorithm run from its far end.
 
 Rates and GHK factors come from a lookup table on a uniform voltage grid (linear
 interpolation) built by the same exact functions; outside the table the exact functions are
@@ -213,7 +217,7 @@ def steady_gates(v, out):
 
 
 @njit
-def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, theta,
+def run_cable(v, gates, active, parent, ga, cm, drive, wbar, amplitude, dt, n_steps, theta,
               table, v_lo, inv_dv, c, v_ap, detect, quiet_v, quiet_m, t_cross, rec, rec_every,
               vmax, kind=KIND_FH):
     """Integrate the cable from its current state; return ``(status, steps_run)``.
@@ -224,6 +228,8 @@ def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, the
     gates : (N, 4) m, h, n, p (CRRSS: m, h, 0, 0) half a step behind ``v``; updated in place
         (ignored where passive).
     active : (N,) uint8, 1 = active node (membrane ``kind``), 0 = passive node (C and g_L only).
+    parent : (N,) int64, the node each node is linked to towards node 0 (``parent[0] = -1``,
+        ``0 <= parent[i] < i``; ``i - 1`` for an unbranched fibre).
     ga : axial conductance between neighbouring nodes per nodal area (mS/cm²).
     cm : nodal capacitance (µF/cm²).
     drive : (N,) ``ga·Δv_e`` per unit amplitude and unit waveform (µA/cm²), sealed ends.
@@ -258,8 +264,11 @@ def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, the
     cur = np.empty(n)
     diag = np.empty(n)
     rhs = np.empty(n)
-    cp = np.empty(n)
-    dp = np.empty(n)
+    dlt = np.empty(n)
+    nb = np.zeros(n)
+    for i in range(1, n):
+        nb[i] += 1.0
+        nb[parent[i]] += 1.0
     off = -theta * ga
     cdt = cm / dt
     for i in range(n):
@@ -307,37 +316,50 @@ def run_cable(v, gates, active, ga, cm, drive, wbar, amplitude, dt, n_steps, the
             else:
                 cur[i] = gl * vi
                 didv = gl
-            nb = 2.0
-            if i == 0 or i == n - 1:
-                nb = 1.0
-            diag[i] = cdt + theta * (didv + ga * nb)
+            diag[i] = cdt + theta * (didv + ga * nb[i])
+            rhs[i] = -cur[i]
         s = 0.0
         if k < n_stim:
             s = amplitude * wbar[k]
         for i in range(n):
-            lap = 0.0
+            rhs[i] += s * drive[i]
             if i > 0:
-                lap += v[i - 1] - v[i]
-            if i < n - 1:
-                lap += v[i + 1] - v[i]
-            rhs[i] = ga * lap + s * drive[i] - cur[i]
-        # Thomas algorithm, constant off-diagonal
-        den = diag[0]
-        cp[0] = off / den
-        dp[0] = rhs[0] / den
-        for i in range(1, n):
-            den = diag[i] - off * cp[i - 1]
-            cp[i] = off / den
-            dp[i] = (rhs[i] - off * dp[i - 1]) / den
+                p = parent[i]
+                d = ga * (v[p] - v[i])
+                rhs[i] += d
+                rhs[p] -= d
+        # Hines elimination, leaves to root (constant off-diagonal). What node i passes to its
+        # parent stays in registers when the parent is i - 1 (the common case: an unbranched
+        # stretch), so a chain runs as fast as the Thomas algorithm.
+        cd = 0.0
+        cr = 0.0
+        for i in range(n - 1, 0, -1):
+            di = diag[i] - cd
+            ri = rhs[i] - cr
+            f = off / di
+            diag[i] = 1.0 / di
+            rhs[i] = ri
+            p = parent[i]
+            if p == i - 1:
+                cd = f * off
+                cr = f * ri
+            else:
+                diag[p] -= f * off
+                rhs[p] -= f * ri
+                cd = 0.0
+                cr = 0.0
+        last = (rhs[0] - cr) / (diag[0] - cd)
         t0 = k * dt
         hit = False
-        # back substitution and per-node bookkeeping
-        dnext = dp[n - 1]
-        for i in range(n - 1, -1, -1):
-            if i < n - 1:
-                dnext = dp[i] - cp[i] * dnext
+        # back substitution from the root, and per-node bookkeeping
+        for i in range(n):
+            if i > 0:
+                p = parent[i]
+                up = last if p == i - 1 else dlt[p]
+                last = (rhs[i] - off * up) * diag[i]
+            dlt[i] = last
             vold = v[i]
-            vnew = vold + dnext
+            vnew = vold + last
             v[i] = vnew
             if vnew > vmax[i]:
                 vmax[i] = vnew

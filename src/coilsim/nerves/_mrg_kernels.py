@@ -19,8 +19,10 @@ At the nodes the periaxonal layer is shorted to the outside (NEURON's ``xg = 1e1
 The membrane current ``I`` is linearised about the old potential with the old gates (its
 conductance with frozen gates is exact: the currents are linear in ``v`` at fixed gates); the
 gates are then advanced with the new potential by the exact exponential update (NEURON's
-``cnexp`` with ``secondorder = 0``: the same arithmetic step for step). The 2×2 block Thomas
-algorithm solves the system in O(n).
+``cnexp`` with ``secondorder = 0``: the same arithmetic step for step). The compartments are in
+Hines order (``parent[j] < j``; ``j - 1`` for an unbranched fibre, a tree for a branching one),
+so the 2×2 block system is solved in O(n) by eliminating from the leaves to the root and
+substituting back from the root (the block Thomas algorithm on a tree).
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def mrg_steady_gates(v, c, gates):
 
 
 @njit
-def run_mrg(vm, y, gates, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a,
+def run_mrg(vm, y, gates, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a,
             drive_p, wbar, amplitude, dt, n_steps, c, v_ap, detect, quiet_v, quiet_m, t_cross, vmax,
             rec, rec_every):
     """Integrate the MRG cable from its current state; return ``(status, steps_run)``.
@@ -107,15 +109,18 @@ def run_mrg(vm, y, gates, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gp
     vm : (n,) axon membrane potential (mV, absolute); updated in place.
     y : (n,) periaxonal potential relative to V_e (mV); updated in place (0 at nodes).
     gates : (n_nodes, 4) mp, m, h, s of each node; updated in place.
+    parent : (n,) int64, the compartment each compartment is linked to towards compartment 0
+        (``parent[0] = -1``, ``0 <= parent[j] < j``).
     node_of : (n,) int, the node index of a node compartment, -1 elsewhere.
     kind : (n,) uint8, 0 = internode (passive membrane + myelin), 1 = active node,
         2 = passive node (C and ``gm`` only).
     cap : (n,) membrane capacitance (nF); gm, em : passive conductance (µS) and reversal (mV).
     area : (n,) membrane area (cm²) of node compartments (for the AXNODE densities).
     bmy, gmy : (n,) ``C_my/dt + G_my`` and ``G_my`` of the myelin (µS; 0 at nodes).
-    ga, gpf : (n-1,) axial conductances between j and j+1 of the axon and the periaxonal layer
-        (µS); gp : ``gpf`` with 0 where either side is a node (a node's periaxonal potential
-        is fixed, so that link couples no unknowns; it stays on the diagonal through ``gpf``).
+    ga, gpf : (n,) axial conductances between j and ``parent[j]`` of the axon and the
+        periaxonal layer (µS; entry 0 unused); gp : ``gpf`` with 0 where either side is a node
+        (a node's periaxonal potential is fixed, so that link couples no unknowns; it stays on
+        the diagonal through ``gpf``).
     drive_a, drive_p : (n,) ``Σ G (V_e,k - V_e,j)`` per unit amplitude and waveform (nA), with
         the periaxonal sum over every neighbour (a node's V_p is V_e).
     wbar : (n_stim,) waveform averaged over each step.
@@ -144,13 +149,18 @@ def run_mrg(vm, y, gates, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gp
     m_rest = np.empty(4)
     mrg_steady_gates(vrest, c, m_rest)
     cur = np.empty(n)
-    aa = np.empty(n)
-    # block-Thomas workspace: inverse of the reduced diagonal blocks (symmetric 2x2) and rhs
+    # block workspace: the diagonal blocks (symmetric 2x2) and right-hand sides, reduced in
+    # place, the inverses of the reduced blocks, and the solution
+    d11 = np.empty(n)
+    d12 = np.empty(n)
+    d22 = np.empty(n)
+    r1 = np.empty(n)
+    r2 = np.empty(n)
     i11 = np.empty(n)
     i12 = np.empty(n)
     i22 = np.empty(n)
-    r1 = np.empty(n)
-    r2 = np.empty(n)
+    zx = np.empty(n)
+    zy = np.empty(n)
     for q in range(n_nodes):
         t_cross[q] = -1.0
     for j in range(n):
@@ -165,7 +175,7 @@ def run_mrg(vm, y, gates, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gp
         s = 0.0
         if k < n_stim:
             s = amplitude * wbar[k]
-        # membrane currents (nA) and conductances (µS) with the current gates
+        # membrane currents (nA) and conductances (µS) with the current gates; own blocks
         for j in range(n):
             v = vm[j]
             if kind[j] == 1:
@@ -179,64 +189,104 @@ def run_mrg(vm, y, gates, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gp
                 g_k = gk * ss * ar
                 g_l = gl * ar
                 cur[j] = g_na * (v - ena) + g_k * (v - ek) + g_l * (v - el)
-                aa[j] = cap[j] / dt + g_na + g_k + g_l
+                a = cap[j] / dt + g_na + g_k + g_l
             else:
                 cur[j] = gm[j] * (v - em[j])
-                aa[j] = cap[j] / dt + gm[j]
-        # forward elimination
-        for j in range(n):
-            x_j = vm[j] + y[j]
-            a = aa[j]
-            d11 = a
-            d12 = -a
-            d22 = a + bmy[j]
-            f1 = s * drive_a[j] - cur[j]
-            f2 = s * drive_p[j] + cur[j] - gmy[j] * y[j]
+                a = cap[j] / dt + gm[j]
+            d11[j] = a
+            d12[j] = -a
+            d22[j] = a + bmy[j]
+            r1[j] = s * drive_a[j] - cur[j]
+            r2[j] = s * drive_p[j] + cur[j] - gmy[j] * y[j]
             if j > 0:
-                g = ga[j - 1]
-                hf = gpf[j - 1]
-                d11 += g
-                d22 += hf
-                f1 += g * (vm[j - 1] + y[j - 1] - x_j)
-                f2 += hf * (y[j - 1] - y[j])
-                # subtract B D'^-1 B and B D'^-1 r' of the previous row (B = diag(-g, -h))
-                h = gp[j - 1]
-                d11 -= g * g * i11[j - 1]
-                d12 -= g * h * i12[j - 1]
-                d22 -= h * h * i22[j - 1]
-                f1 += g * (i11[j - 1] * r1[j - 1] + i12[j - 1] * r2[j - 1])
-                f2 += h * (i12[j - 1] * r1[j - 1] + i22[j - 1] * r2[j - 1])
-            if j < n - 1:
+                # the link to the parent (p < j: its own block is already in place)
+                p = parent[j]
                 g = ga[j]
                 hf = gpf[j]
-                d11 += g
-                d22 += hf
-                f1 += g * (vm[j + 1] + y[j + 1] - x_j)
-                f2 += hf * (y[j + 1] - y[j])
+                d11[j] += g
+                d11[p] += g
+                d22[j] += hf
+                d22[p] += hf
+                u = g * (vm[p] + y[p] - vm[j] - y[j])
+                r1[j] += u
+                r1[p] -= u
+                u = hf * (y[p] - y[j])
+                r2[j] += u
+                r2[p] -= u
+        # elimination from the leaves to the root: fold B D_j^-1 B and B D_j^-1 r_j
+        # (B = diag(-g, -h)) into the parent; kept in registers (c11 ... c2) when the parent
+        # is j - 1, the common case, so a chain runs as the block Thomas algorithm
+        c11 = 0.0
+        c12 = 0.0
+        c22 = 0.0
+        c1 = 0.0
+        c2 = 0.0
+        for j in range(n - 1, -1, -1):
+            e11 = d11[j] - c11
+            e12 = d12[j] - c12
+            e22 = d22[j] - c22
+            f1 = r1[j] + c1
+            f2 = r2[j] + c2
             if node_of[j] >= 0:
                 # periaxonal potential pinned to V_e: the second unknown is identically 0
-                d12 = 0.0
-                d22 = 1.0
+                e12 = 0.0
+                e22 = 1.0
                 f2 = 0.0
-            det = d11 * d22 - d12 * d12
-            i11[j] = d22 / det
-            i12[j] = -d12 / det
-            i22[j] = d11 / det
+            det = e11 * e22 - e12 * e12
+            a11 = e22 / det
+            a12 = -e12 / det
+            a22 = e11 / det
+            i11[j] = a11
+            i12[j] = a12
+            i22[j] = a22
             r1[j] = f1
             r2[j] = f2
-        # back substitution: z_j = D'^-1 (r'_j - B_j z_{j+1}), B_j = diag(-ga, -gp)
+            c11 = 0.0
+            c12 = 0.0
+            c22 = 0.0
+            c1 = 0.0
+            c2 = 0.0
+            if j > 0:
+                p = parent[j]
+                g = ga[j]
+                h = gp[j]
+                t11 = g * g * a11
+                t12 = g * h * a12
+                t22 = h * h * a22
+                t1 = g * (a11 * f1 + a12 * f2)
+                t2 = h * (a12 * f1 + a22 * f2)
+                if p == j - 1:
+                    c11 = t11
+                    c12 = t12
+                    c22 = t22
+                    c1 = t1
+                    c2 = t2
+                else:
+                    d11[p] -= t11
+                    d12[p] -= t12
+                    d22[p] -= t22
+                    r1[p] += t1
+                    r2[p] += t2
+        # substitution from the root: z_j = D_j^-1 (r_j - B_j z_parent)
         t0 = k * dt
         hit = False
         dx = 0.0
         dy = 0.0
-        for j in range(n - 1, -1, -1):
+        for j in range(n):
             u1 = r1[j]
             u2 = r2[j]
-            if j < n - 1:
-                u1 += ga[j] * dx
-                u2 += gp[j] * dy
+            if j > 0:
+                p = parent[j]
+                if p == j - 1:
+                    u1 += ga[j] * dx
+                    u2 += gp[j] * dy
+                else:
+                    u1 += ga[j] * zx[p]
+                    u2 += gp[j] * zy[p]
             dx = i11[j] * u1 + i12[j] * u2
             dy = i12[j] * u1 + i22[j] * u2
+            zx[j] = dx
+            zy[j] = dy
             vold = vm[j]
             vnew = vold + dx - dy
             vm[j] = vnew
@@ -282,7 +332,7 @@ def run_mrg(vm, y, gates, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gp
 
 
 @njit
-def _fires(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a, drive_p,
+def _fires(gates0, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a, drive_p,
            wbar, amplitude, dt, n_steps, c, v_ap, detect, quiet_v, quiet_m, t_cross, vmax, rec):
     n = cap.shape[0]
     vm = np.empty(n)
@@ -290,14 +340,14 @@ def _fires(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, driv
     for j in range(n):
         vm[j] = c[M_VREST]
     gates = gates0.copy()
-    status, steps = run_mrg(vm, y, gates, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp,
+    status, steps = run_mrg(vm, y, gates, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp,
                             gpf, drive_a, drive_p, wbar, amplitude, dt, n_steps, c, v_ap, detect,
                             quiet_v, quiet_m, t_cross, vmax, rec, 1)
     return status == STATUS_AP
 
 
 @njit(parallel=True)
-def threshold_batch(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a,
+def threshold_batch(gates0, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a,
                     drive_p,
                     wbar, dt, n_steps, c, v_ap, detect, quiet_v, quiet_m, lo0, hi0, rel_tol,
                     out_thr, out_lo, out_site, out_time, out_runs):
@@ -317,7 +367,7 @@ def threshold_batch(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, 
         runs = 0
         lo = lo0[f]
         hi = hi0[f]
-        ok = _fires(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
+        ok = _fires(gates0, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
                     drive_p[f], wbar, hi, dt, n_steps, c, v_ap, detect, quiet_v, quiet_m,
                     t_cross, vmax, rec)
         runs += 1
@@ -330,7 +380,7 @@ def threshold_batch(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, 
             continue
         # make sure the lower end does not fire (step it down by 4x until it does not)
         while lo > 0.0:
-            ok = _fires(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
+            ok = _fires(gates0, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
                         drive_p[f], wbar, lo, dt, n_steps, c, v_ap, detect, quiet_v, quiet_m,
                         t_cross, vmax, rec)
             runs += 1
@@ -342,7 +392,7 @@ def threshold_batch(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, 
                 lo = 0.0
         while hi > lo * (1.0 + rel_tol):
             a = math.sqrt(lo * hi) if lo > 0.0 else 0.5 * hi
-            ok = _fires(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
+            ok = _fires(gates0, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
                         drive_p[f], wbar, a, dt, n_steps, c, v_ap, detect, quiet_v, quiet_m,
                         t_cross, vmax, rec)
             runs += 1
@@ -351,7 +401,7 @@ def threshold_batch(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, 
             else:
                 lo = a
         # the site and time at the threshold amplitude
-        _fires(gates0, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
+        _fires(gates0, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga, gp, gpf, drive_a[f],
                drive_p[f], wbar, hi, dt, n_steps, c, v_ap, detect, quiet_v, quiet_m,
                t_cross, vmax, rec)
         runs += 1

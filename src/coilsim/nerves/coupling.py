@@ -13,6 +13,10 @@ integrated by ``order``-point Gauss–Legendre (degree ``2·order - 1``). A smoo
 straight stretch is integrated to round-off; on the polyline the tangent is piecewise constant,
 so the integral is exact for the path as given (a curved nerve should be sampled finely enough
 that the polyline follows it, e.g. with :func:`~coilsim.nerves.fiber.smooth_path`).
+
+A :class:`~coilsim.nerves.BranchedFiber` is integrated section by section, each branch from
+the node it leaves (``V_e`` is continuous at the branch points), so the potential at every
+node is the line integral along the fibre from the stem's first point.
 """
 
 from __future__ import annotations
@@ -94,7 +98,9 @@ def quasi_potential(fiber_or_path, field, arc=None, *, max_step=None, order: int
 
     Parameters
     ----------
-    fiber_or_path : a :class:`~coilsim.nerves.Fiber` or an (n, 3) polyline (m).
+    fiber_or_path : a :class:`~coilsim.nerves.Fiber`, a :class:`~coilsim.nerves.BranchedFiber`
+        (potentials at its compartments in cable order; ``arc``: None, or ``"nodes"`` for the
+        nodes only) or an (n, 3) polyline (m).
     field : an EField (``.E(points)``) or a callable ``points (..., 3) -> E (..., 3)`` (V/m per
         unit drive).
     arc : (k,) arc positions (m); default: a Fiber's compartment centres (its nodes for SENN,
@@ -108,6 +114,9 @@ def quasi_potential(fiber_or_path, field, arc=None, *, max_step=None, order: int
     -------
     (k,) array, V per unit drive (and the (k, 3) points when ``return_points``).
     """
+    from .branched import BranchedFiber
+    if isinstance(fiber_or_path, BranchedFiber):
+        return _tree_quasi_potential(fiber_or_path, field, arc, max_step, order, return_points)
     path, cum, s, step = _path_and_arc(fiber_or_path, arc)
     if max_step is not None:
         step = real_scalar(max_step, "max_step", positive=True)
@@ -157,6 +166,32 @@ def quasi_potential(fiber_or_path, field, arc=None, *, max_step=None, order: int
         ff = ((s - cum[i]) / (cum[i + 1] - cum[i]))[:, None]
         return V, path[i] * (1 - ff) + path[i + 1] * ff
     return V
+
+
+def _tree_quasi_potential(tree, field, arc, max_step, order, return_points):
+    if arc is None:
+        sec, s = tree.compartment_sites()
+    elif isinstance(arc, str) and arc == "nodes":
+        sec, s = tree._sec_of_node, tree._arc_of_node
+    else:
+        raise CoilsimValueError("arc must be None (the compartments) or 'nodes' for a BranchedFiber")
+    step = 0.25 * tree.node_spacing if max_step is None else max_step
+    out = np.empty(s.size)
+    v_node = np.empty(tree.n_nodes)
+    for k, S in enumerate(tree.sections):             # parents before children
+        base = 0.0 if S.attach < 0 else v_node[S.attach]
+        sel = np.flatnonzero(sec == k)
+        V = quasi_potential(S.path, field, np.concatenate((S.arc, s[sel])), max_step=step,
+                            order=order) + base
+        v_node[S.nodes] = V[:S.arc.size]
+        out[sel] = V[S.arc.size:]
+    if return_points:
+        pts = np.empty((s.size, 3))
+        for k, S in enumerate(tree.sections):
+            m = sec == k
+            pts[m] = S.points_at(s[m])
+        return out, pts
+    return out
 
 
 def tangential_field(fiber, field, arc=None) -> np.ndarray:

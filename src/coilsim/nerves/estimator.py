@@ -881,15 +881,26 @@ def estimate_thresholds(fibers, field, pulse, *, estimator: Estimator | None = N
 
     The quasi-potential at the nodes is integrated from the field (:func:`quasi_potential`); use
     :meth:`Estimator.thresholds` directly with ``V_e`` arrays to skip the field evaluation.
+
+    A :class:`~coilsim.nerves.BranchedFiber` is estimated as the lowest threshold of the
+    unbranched cables between its ends (:meth:`~coilsim.nerves.BranchedFiber.end_paths`): the
+    estimator's spatial filter is a chain, so at a branch point the other branches (their load
+    and their drive) are left out — an approximation the cable models
+    (:func:`~coilsim.nerves.fiber_threshold`) do not make.
     """
+    from .branched import BranchedFiber
     from .coupling import quasi_potential
     from .fiber import Fiber
     fibers = list(fibers)
     out = np.empty(len(fibers))
     for i, f in enumerate(fibers):
-        if not isinstance(f, Fiber):
-            raise CoilsimTypeError(f"fibers[{i}] must be a Fiber; got {type(f).__name__}")
+        if not isinstance(f, (Fiber, BranchedFiber)):
+            raise CoilsimTypeError(f"fibers[{i}] must be a Fiber or BranchedFiber; got {type(f).__name__}")
         est = estimator if estimator is not None else Estimator.default(f.model, f.diameter,
                                                                         getattr(f, "node", None))
-        out[i] = est.thresholds(quasi_potential(f, field, f.node_arc), pulse)
+        if isinstance(f, BranchedFiber):
+            ve = quasi_potential(f, field, "nodes")
+            out[i] = min(float(est.thresholds(ve[p], pulse)) for p in f.end_paths())
+        else:
+            out[i] = est.thresholds(quasi_potential(f, field, f.node_arc), pulse)
     return out

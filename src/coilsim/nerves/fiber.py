@@ -10,8 +10,8 @@ protocol for a straight fibre; ``anchor="start"`` puts node 0 on the first point
 starts at a terminal ending).
 
 The path ends are the fibre's ends: a cut end or a terminal, sealed (no axial current leaves).
-A fibre that branches is modelled as one :class:`Fiber` per root-to-terminal path; the branch
-point's load on the parent is neglected (stated, not hidden).
+A fibre that branches is a :class:`~coilsim.nerves.BranchedFiber` (a stem and branches leaving
+its nodes, one cable on the tree).
 
 Families (generic geometry, every length an argument in metres; the skin is a plane
 ``(point, outward normal)`` or a callable, see :class:`Skin`):
@@ -19,7 +19,8 @@ Families (generic geometry, every length an argument in metres; the skin is a pl
 * :func:`probe_fibers` — straight fibres parallel to the skin at given depths (the definition of
   activation depth, DESIGN.md);
 * :func:`motor_axon` — an α-motor axon leaving a nerve trunk, running to a motor point and ending
-  in a short terminal branch (a cut end where −dE/ds peaks);
+  in a short terminal branch (a cut end where −dE/ds peaks), or splitting there into several
+  terminal branches (a :class:`~coilsim.nerves.BranchedFiber`);
 * :func:`afferent_fiber` — a spindle afferent (Ia 12–20 µm, II 6–12 µm): from its ending along the
   muscle fibres, then to the trunk (the same geometry as a motor axon, read the other way);
 * :func:`cutaneous_fiber` — a cutaneous Aβ fibre (6–12 µm) running under the skin at dermal depth
@@ -398,7 +399,7 @@ def probe_fibers(depths, *, skin=((0.0, 0.0, 0.0), (0.0, 0.0, 1.0)), center=(0.0
 
 def motor_axon(trunk_point, trunk_direction, motor_point, *, terminal_direction=None,
                trunk_length=0.04, terminal_length=5e-3, bend_radius=5e-3, diameter=12e-6,
-               model="mrg", extrapolate=False, name="alpha-motor") -> Fiber:
+               model="mrg", extrapolate=False, name="alpha-motor", terminals=None):
     """An α-motor axon: along the nerve trunk, out to a motor point, ending in a terminal.
 
     The path runs ``trunk_length`` (m) along ``trunk_direction`` ending at ``trunk_point`` (the
@@ -406,6 +407,11 @@ def motor_axon(trunk_point, trunk_direction, motor_point, *, terminal_direction=
     the muscle), then ``terminal_length`` along ``terminal_direction`` (default: continuing the
     branch) to the terminal ending, the fibre's cut end. Corners are rounded with
     ``bend_radius``. Node 0 is at the proximal end.
+
+    ``terminals``: directions (k, 3) of k >= 2 terminal branches that split at the motor point
+    (each straight, ``terminal_length`` long, ending in a cut end); the axon is then a
+    :class:`~coilsim.nerves.BranchedFiber` whose stem ends at the motor point (and
+    ``terminal_direction`` must be left out).
     """
     tp = as_points(trunk_point, "trunk_point")
     mp = as_points(motor_point, "motor_point")
@@ -415,6 +421,20 @@ def motor_axon(trunk_point, trunk_direction, motor_point, *, terminal_direction=
     if np.linalg.norm(mp - tp) == 0.0:
         raise CoilsimValueError("motor_point coincides with trunk_point; give the motor point in the muscle")
     branch = (mp - tp) / np.linalg.norm(mp - tp)
+    if terminals is not None:
+        from .branched import BranchedFiber
+        if terminal_direction is not None:
+            raise CoilsimValueError("give terminal_direction (one terminal) or terminals (several), not both")
+        try:
+            dirs = np.asarray(terminals, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise CoilsimTypeError("terminals must be a (k, 3) array of directions") from exc
+        if dirs.ndim != 2 or dirs.shape[1] != 3 or dirs.shape[0] < 2:
+            raise CoilsimValueError(f"terminals must be k >= 2 directions, shape (k, 3); got shape {dirs.shape}")
+        dirs = [unit_vector(u, f"terminals[{i}]") for i, u in enumerate(dirs)]
+        stem = smooth_path(np.array([tp - trunk_length * td, tp, mp]), bend_radius)
+        return BranchedFiber(stem, [np.array([mp, mp + terminal_length * u]) for u in dirs], diameter,
+                             model, extrapolate=extrapolate, name=name)
     tdir = branch if terminal_direction is None else unit_vector(terminal_direction, "terminal_direction")
     corners = np.array([tp - trunk_length * td, tp, mp, mp + terminal_length * tdir])
     if terminal_direction is None:

@@ -17,13 +17,20 @@ and node diameters, lamellae), linear interpolation between entries; outside it 
 
 Numerics (the NEURON protocol, REFERENCES.md §6): backward Euler at 5 µs, one compartment per
 section, membrane currents linearised with the gates of the previous step and the gates advanced
-with the new potential (NEURON's fixed step, ``secondorder = 0``); a 2×2 block-tridiagonal Thomas
-solve per step (:mod:`._mrg_kernels`). Extracellular potential ``V_e(t) = amplitude · ve · w̄_k``
-with ``w̄_k`` the waveform averaged over step k; the ends of both layers are sealed.
+with the new potential (NEURON's fixed step, ``secondorder = 0``); a 2×2 block Thomas solve per
+step on the cable's tree (:mod:`._mrg_kernels`). Extracellular potential
+``V_e(t) = amplitude · ve · w̄_k`` with ``w̄_k`` the waveform averaged over step k; the ends of
+both layers are sealed.
 
-An action potential: the node 90 % along the fibre reaches ``ap_threshold`` = −30 mV (PyFibers'
-default detection level); the run stops there. End nodes are passive by default
-(``passive_ends=True``: C_m and g = 7 mS/cm² to −80 mV, the NEURON/PyFibers protocol).
+Branching: with ``parent`` (the nodes' links in Hines order, :mod:`.topology`) every link
+between a node and its parent node is one internode (MYSA – FLUT – 6 STIN – FLUT – MYSA,
+leaving the parent node), so a branch point is a node of Ranvier with three or more internodes
+(:func:`compartment_layout`); an unbranched fibre is ``parent[i] = i - 1``.
+
+An action potential: the node 90 % along the fibre (or ``detect``) reaches ``ap_threshold`` =
+−30 mV (PyFibers' default detection level); the run stops there. End nodes (every terminal of a
+branching fibre) are passive by default (``passive_ends=True``: C_m and g = 7 mS/cm² to −80 mV,
+the NEURON/PyFibers protocol).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import numpy as np
 from .._validate import real_scalar
 from ..errors import CoilsimTypeError, CoilsimValueError
 from . import _mrg_kernels as K
+from .topology import chain_parent, check_parent, degree, laplacian
 from .senn import SennThreshold, _waveform_steps, bracket_and_bisect
 
 __all__ = ["MRG_TABLE", "MrgGeometry", "MrgRun", "mrg_geometry", "mrg_simulate", "mrg_threshold",
@@ -168,6 +176,7 @@ class _Cable:
     """Per-compartment constants of one MRG fibre (kernel units) and its ve drive."""
 
     n_nodes: int
+    parent: np.ndarray
     node_of: np.ndarray
     kind: np.ndarray
     cap: np.ndarray
@@ -187,20 +196,84 @@ class _Cable:
     gp_full: np.ndarray = None
 
 
+#: section type of a branch junction (zero length, no membrane; see :func:`compartment_layout`)
+JUNCTION = COMPARTMENTS_PER_INTERNODE + 1
+
+
+def compartment_layout(node_parent: np.ndarray):
+    """The compartments of an MRG fibre whose nodes are linked by ``node_parent`` (Hines order).
+
+    Node 0 first; then for every further node ``i`` the internode from ``node_parent[i]`` to
+    ``i`` (MYSA, FLUT, 6 STIN, FLUT, MYSA) and node ``i`` itself. For an unbranched fibre this
+    is the cable order node, MYSA, ..., MYSA, node, ...
+
+    A node is a short cylinder: the internode towards node 0 (for node 0: its first link)
+    joins one end, every other internode the other end, as sections joined with NEURON's
+    ``connect(node(1), 0)``. Where two or more internodes share an end (a branch point), they
+    meet at a junction — a compartment of zero length and no membrane (section type
+    :data:`JUNCTION`, right after its node) linked to the node through half the node and to
+    each internode through half its first section; two sections meeting end to end are one link
+    through both halves.
+
+    Returns
+    -------
+    (section, parent, node_of, link): per compartment the section type (0 node, 1 MYSA, 2 FLUT,
+    3–8 STIN, 9 FLUT, 10 MYSA: the index in :meth:`MrgGeometry.section_lengths`; ``JUNCTION``),
+    its parent compartment (Hines order), its node index (-1 elsewhere) and the node ``i``
+    whose internode it belongs to (a node's or a junction's own node).
+    """
+    N = node_parent.size
+    per = COMPARTMENTS_PER_INTERNODE
+    children = np.bincount(node_parent[1:], minlength=N)
+    far_end = children.copy()                       # links on a node's far end
+    far_end[0] -= 1                                 # node 0: its first link takes the near end
+    junction = far_end >= 2
+    n = N + (N - 1) * per + int(junction.sum())
+    section = np.empty(n, dtype=np.int64)
+    parent = np.empty(n, dtype=np.int64)
+    node_of = np.full(n, -1, dtype=np.int64)
+    link = np.empty(n, dtype=np.int64)
+    attach = np.empty(N, dtype=np.int64)            # where the far-end links of each node attach
+    first_done = False                              # node 0's first link placed
+    j = 0
+
+    def add(typ, par, node, lk):
+        nonlocal j
+        section[j], parent[j], node_of[j], link[j] = typ, par, node, lk
+        j += 1
+        return j - 1
+
+    c = add(0, -1, 0, 0)
+    attach[0] = add(JUNCTION, c, -1, 0) if junction[0] else c
+    for i in range(1, N):
+        p = node_parent[i]
+        prev = attach[p]
+        if p == 0 and not first_done:
+            prev, first_done = 0, True              # node 0's near end
+        for t in range(1, per + 1):
+            prev = add(t, prev, -1, i)
+        c = add(0, prev, i, i)
+        attach[i] = add(JUNCTION, c, -1, i) if junction[i] else c
+    return section, parent, node_of, link
+
+
 def build_cable(geom: MrgGeometry, n_nodes: int, *, dt=DT, passive_ends=True, temperature=37.0,
-                ap_threshold=AP_THRESHOLD) -> _Cable:
-    """Compartment arrays of an ``n_nodes`` MRG fibre (compartments in cable order)."""
+                ap_threshold=AP_THRESHOLD, parent=None, detect=None) -> _Cable:
+    """Compartment arrays of an ``n_nodes`` MRG fibre (compartments in cable order; with
+    ``parent``, the nodes' links of a branching fibre, in :func:`compartment_layout` order)."""
     D = geom.diameter
-    per = COMPARTMENTS_PER_INTERNODE + 1
-    n = n_nodes + (n_nodes - 1) * COMPARTMENTS_PER_INTERNODE
-    lens_period = geom.section_lengths()
-    # inner diameter (axon) and periaxonal space of each section type in the period
+    node_parent = chain_parent(n_nodes) if parent is None else check_parent(parent, n_nodes)
+    idx, cpar, node_of, _ = compartment_layout(node_parent)
+    n = idx.size
+    # length, inner diameter (axon), periaxonal space and passive conductance of each section
+    # type in the period, then of a junction (zero length: no membrane, no axial resistance)
+    lens_period = np.append(geom.section_lengths(), 0.0)
     d_in = np.array([geom.node_diameter, geom.node_diameter, geom.axon_diameter]
-                    + [geom.axon_diameter] * N_STIN + [geom.axon_diameter, geom.node_diameter])
+                    + [geom.axon_diameter] * N_STIN + [geom.axon_diameter, geom.node_diameter,
+                                                        geom.node_diameter])
     space = np.array([SPACE_MYSA, SPACE_MYSA, SPACE_OTHER] + [SPACE_OTHER] * N_STIN
-                     + [SPACE_OTHER, SPACE_MYSA])
-    gpas = np.array([0.0, G_MYSA, G_FLUT_STIN] + [G_FLUT_STIN] * N_STIN + [G_FLUT_STIN, G_MYSA])
-    idx = np.arange(n) % per
+                     + [SPACE_OTHER, SPACE_MYSA, SPACE_MYSA])
+    gpas = np.array([0.0, G_MYSA, G_FLUT_STIN] + [G_FLUT_STIN] * N_STIN + [G_FLUT_STIN, G_MYSA, 0.0])
     L = lens_period[idx]
     d = d_in[idx]
     is_node = idx == 0
@@ -208,9 +281,12 @@ def build_cable(geom: MrgGeometry, n_nodes: int, *, dt=DT, passive_ends=True, te
     r_ax = 4.0 * RHO_A * L / (math.pi * d * d)
     ann = math.pi * ((0.5 * d + space[idx]) ** 2 - (0.5 * d) ** 2)
     r_p = RHO_A * L / ann
-    ga = 1.0 / (0.5 * r_ax[:-1] + 0.5 * r_ax[1:]) * 1e6              # µS
-    gp = 1.0 / (0.5 * r_p[:-1] + 0.5 * r_p[1:]) * 1e6
-    gp_matrix = np.where(is_node[:-1] | is_node[1:], 0.0, gp)
+    # links j - parent[j], indexed by j (entry 0 unused)
+    pj = np.maximum(cpar, 0)
+    ga = 1.0 / (0.5 * r_ax + 0.5 * r_ax[pj]) * 1e6                   # µS
+    gp = 1.0 / (0.5 * r_p + 0.5 * r_p[pj]) * 1e6
+    ga[0] = gp[0] = 0.0
+    gp_matrix = np.where(is_node | is_node[pj], 0.0, gp)
     # membranes: the axon's own surface (NEURON: diam = D with cm, g scaled by d/D)
     a_axon = math.pi * d * L                                        # m²
     cap = C_M * a_axon * 1e9                                        # nF
@@ -223,20 +299,23 @@ def build_cable(geom: MrgGeometry, n_nodes: int, *, dt=DT, passive_ends=True, te
     bmy = np.where(is_node, 0.0, cmy / dt_ms + gmy)
     gmy = np.where(is_node, 0.0, gmy)
     kind = np.where(is_node, 1, 0).astype(np.uint8)
-    node_of = np.where(is_node, np.arange(n) // per, -1).astype(np.int64)
     area = np.where(is_node, a_axon * 1e4, 0.0)                     # cm²
     # nodes: the passive leak used where a node is passive (ends, membrane="passive")
     gm = np.where(is_node, END_NODE_G * a_axon * 1e6, gm)
     em = np.where(is_node, V_REST * 1e3, em)
     if passive_ends:
-        kind[0] = kind[-1] = 2
+        kind[node_of >= 0] = np.where(degree(node_parent)[node_of[node_of >= 0]] == 1, 2, 1)
     consts = _constants(temperature)
     g0 = np.empty(4)
     K.mrg_steady_gates(consts[K.M_VREST], consts, g0)
     gates0 = np.tile(g0, (n_nodes, 1))
-    detect = int(round(AP_NODE_FRACTION * (n_nodes - 1)))
+    if detect is None:
+        detect = int(round(AP_NODE_FRACTION * (n_nodes - 1)))
+    elif not 0 <= int(detect) < n_nodes:
+        raise CoilsimValueError(f"detect must be a node index in [0, {n_nodes - 1}]; got {detect}")
+    detect = int(detect)
     # the drive couples through the periaxonal annulus to nodes too; keep the full gp for it
-    cab = _Cable(n_nodes=n_nodes, node_of=node_of, kind=kind, cap=cap, gm=gm, em=em, area=area,
+    cab = _Cable(n_nodes=n_nodes, parent=cpar, node_of=node_of, kind=kind, cap=cap, gm=gm, em=em, area=area,
                  bmy=bmy, gmy=gmy, ga=ga, gp=gp_matrix, consts=consts, gates0=gates0,
                  dt_ms=dt_ms, detect=detect, v_ap=ap_threshold * 1e3,
                  length=(n_nodes - 1) * geom.node_spacing, gp_full=gp)
@@ -248,13 +327,8 @@ def cable_drive(cab: _Cable, ve_mV: np.ndarray):
 
     ve_mV may be (n,) or (n_fibres, n)."""
     ve = np.asarray(ve_mV, dtype=np.float64)
-    dv = np.diff(ve, axis=-1)
-    da = np.zeros(ve.shape)
-    dp = np.zeros(ve.shape)
-    da[..., :-1] += cab.ga * dv
-    da[..., 1:] -= cab.ga * dv
-    dp[..., :-1] += cab.gp_full * dv
-    dp[..., 1:] -= cab.gp_full * dv
+    da = laplacian(ve, cab.parent, cab.ga)
+    dp = laplacian(ve, cab.parent, cab.gp_full)
     dp[..., cab.node_of >= 0] = 0.0
     return np.ascontiguousarray(da), np.ascontiguousarray(dp)
 
@@ -278,7 +352,7 @@ def _run(cab, drive_a, drive_p, wbar, amplitude, n_steps, *, kind=None, record_e
         rec = np.full((n_steps // record_every + 1, cab.n_nodes), np.nan)
     else:
         rec = np.empty((0, cab.n_nodes))
-    status, steps = K.run_mrg(vm, y, gates, cab.node_of, cab.kind if kind is None else kind,
+    status, steps = K.run_mrg(vm, y, gates, cab.parent, cab.node_of, cab.kind if kind is None else kind,
                               cab.cap, cab.gm, cab.em, cab.area, cab.bmy, cab.gmy, cab.ga, cab.gp,
                               cab.gp_full,
                               drive_a, drive_p, wbar, float(amplitude), cab.dt_ms, n_steps,
@@ -335,13 +409,16 @@ def n_compartments(n_nodes: int) -> int:
 
 
 def _prepare(diameter, ve, waveform, n_nodes, duration, dt, passive_ends, extrapolate,
-             temperature, ap_threshold):
+             temperature, ap_threshold, parent=None, detect=None):
     geom = mrg_geometry(diameter, extrapolate=extrapolate)
     dt = real_scalar(dt, "dt", positive=True)
     if dt > 50e-6:
         raise CoilsimValueError(f"dt must be <= 50 µs (MRG kinetics at 37 °C need a few µs); got {dt} s")
     temperature = real_scalar(temperature, "temperature")
     ap_threshold = real_scalar(ap_threshold, "ap_threshold")
+    if callable(ve) and parent is not None:
+        raise CoilsimTypeError("ve must be an array of compartment potentials (V) when parent is "
+                               "given (a callable ve places a straight fibre)")
     if callable(ve):
         if n_nodes is None:
             raise CoilsimValueError("n_nodes is required when ve is a callable")
@@ -351,6 +428,12 @@ def _prepare(diameter, ve, waveform, n_nodes, duration, dt, passive_ends, extrap
         pts = np.zeros((arc.size, 3))
         pts[:, 0] = arc
         ve = np.asarray(ve(pts), dtype=np.float64)
+    elif parent is not None:
+        parent = check_parent(parent)
+        n_nodes = parent.size
+        ve = np.asarray(ve, dtype=np.float64)
+        if ve.ndim != 1:
+            raise CoilsimTypeError(f"ve must be 1-D; got shape {ve.shape}")
     else:
         ve = np.asarray(ve, dtype=np.float64)
         if ve.ndim != 1:
@@ -362,9 +445,10 @@ def _prepare(diameter, ve, waveform, n_nodes, duration, dt, passive_ends, extrap
         n_nodes = (ve.size - 1) // per + 1
     if n_nodes < 3:
         raise CoilsimValueError(f"n_nodes must be >= 3; got {n_nodes}")
-    ve = _check_ve(ve, n_compartments(n_nodes))
+    n_comp = n_compartments(n_nodes) if parent is None else compartment_layout(parent)[0].size
+    ve = _check_ve(ve, n_comp)
     cab = build_cable(geom, n_nodes, dt=dt, passive_ends=passive_ends, temperature=temperature,
-                      ap_threshold=ap_threshold)
+                      ap_threshold=ap_threshold, parent=parent, detect=detect)
     wbar, t_stim = _waveform_steps(waveform, dt, duration)
     da, dp = cable_drive(cab, ve * 1e3)
     return geom, cab, da, dp, wbar, t_stim
@@ -372,7 +456,8 @@ def _prepare(diameter, ve, waveform, n_nodes, duration, dt, passive_ends, extrap
 
 def mrg_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, duration=None, dt=DT,
                  t_stop=None, record_every=1, passive_ends=True, extrapolate=False,
-                 temperature=37.0, ap_threshold=AP_THRESHOLD, membrane="active") -> MrgRun:
+                 temperature=37.0, ap_threshold=AP_THRESHOLD, membrane="active", parent=None,
+                 detect=None) -> MrgRun:
     """Simulate an MRG fibre driven by ``V_e(t) = amplitude · ve · w(t)`` from rest.
 
     Parameters
@@ -384,9 +469,13 @@ def mrg_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, duratio
     waveform : Pulse, ``(t, w)`` samples or a callable with ``duration`` (as SENN).
     dt : s (5 µs, backward Euler). t_stop : s (default: stimulus + 1 ms + length at 1 m/s/µm).
     membrane : "active" or "passive" (every node C_m and the 7 mS/cm² leak to −80 mV).
+    parent : (N,) int, a branching fibre's node links in Hines order (:mod:`.topology`); ``ve``
+        then follows :func:`compartment_layout`. None: an unbranched fibre.
+    detect : the detection node (default ``round(0.9 (N-1))``).
     """
     geom, cab, da, dp, wbar, t_stim = _prepare(diameter, ve, waveform, n_nodes, duration, dt,
-                                               passive_ends, extrapolate, temperature, ap_threshold)
+                                               passive_ends, extrapolate, temperature, ap_threshold,
+                                               parent, detect)
     amplitude = real_scalar(amplitude, "amplitude")
     if membrane not in ("active", "passive"):
         raise CoilsimValueError(f"membrane must be 'active' or 'passive'; got {membrane!r}")
@@ -448,15 +537,18 @@ def threshold_search(cab, da, dp, wbar, t_stim, t_stop, *, rel_tol=0.005, max_am
 
 def mrg_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=DT, t_stop=None,
                   rel_tol=0.005, max_amplitude=None, guess=None, passive_ends=True,
-                  extrapolate=False, temperature=37.0, ap_threshold=AP_THRESHOLD) -> MrgThreshold:
+                  extrapolate=False, temperature=37.0, ap_threshold=AP_THRESHOLD, parent=None,
+                  detect=None) -> MrgThreshold:
     """Lowest amplitude of ``V_e = amplitude · ve · w(t)`` that fires a propagating AP (MRG).
 
-    Arguments as :func:`mrg_simulate`; ``rel_tol``, ``max_amplitude`` and ``guess`` as
+    Arguments as :func:`mrg_simulate` (``parent``, ``detect`` for a branching fibre);
+    ``rel_tol``, ``max_amplitude`` and ``guess`` as
     :func:`~coilsim.nerves.senn_threshold` (default ceiling: the amplitude at which the fibre
     with passive nodes would peak 2 V above rest; above it ``reached=False``).
     """
     geom, cab, da, dp, wbar, t_stim = _prepare(diameter, ve, waveform, n_nodes, duration, dt,
-                                               passive_ends, extrapolate, temperature, ap_threshold)
+                                               passive_ends, extrapolate, temperature, ap_threshold,
+                                               parent, detect)
     rel_tol = real_scalar(rel_tol, "rel_tol", positive=True)
     if not 1e-6 <= rel_tol <= 0.5:
         raise CoilsimValueError(f"rel_tol must lie in [1e-6, 0.5]; got {rel_tol}")

@@ -28,8 +28,11 @@ Choices (the same for every call; stated here once):
 * **End nodes**: sealed ends (no axial current leaves the fibre; the end node sees one
   neighbour and one-sided ``V_e`` difference ``V_e[1] - V_e[0]``). All nodes, the end nodes
   included, carry the active membrane as in Reilly's program ("51 active nodes");
-  ``passive_ends=True`` makes the two end nodes passive (C_m and g_L only), the NEURON/PyFibers
+  ``passive_ends=True`` makes the end nodes passive (C_m and g_L only), the NEURON/PyFibers
   protocol.
+* **Branching**: with ``parent`` (:mod:`.topology`, Hines order) the nodes form a tree: a
+  branch node is linked to its parent and its children, the drive is the graph Laplacian of
+  ``V_e`` and every end (terminal) is sealed; ``detect`` names the detection node.
 * **Action potential**: the node 90 % along the fibre (index ``round(0.9 (N-1))``) depolarises
   by ``ap_threshold`` above rest: FH 80 mV (its propagated action potential peaks ≈ 114 mV
   above rest), CRRSS 50 mV, i.e. -30 mV (its action potential peaks ≈ 90 mV above rest):
@@ -55,6 +58,7 @@ import numpy as np
 from .._validate import as_points, positive_int, real_scalar, unit_vector
 from ..errors import CoilsimTypeError, CoilsimValueError
 from . import _cable_kernels as K
+from .topology import chain_parent, check_parent, degree, laplacian
 
 __all__ = [
     "NODES",
@@ -380,8 +384,12 @@ def _node_count(n, name):
     return n
 
 
-def _ve_nodes(ve, diameter, n_nodes, center, direction, params):
-    """Validate ``ve`` (array or callable) -> (N,) float64 V per unit amplitude."""
+def _ve_nodes(ve, diameter, n_nodes, center, direction, params, tree=False):
+    """Validate ``ve`` (array or callable) -> (N,) float64 V per unit amplitude (``tree``: an
+    array for a branching fibre, any node count >= 2)."""
+    if callable(ve) and tree:
+        raise CoilsimTypeError("ve must be an array of nodal potentials (V) when parent is given "
+                               "(a callable ve places a straight fibre)")
     if callable(ve):
         pos = senn_node_positions(diameter, n_nodes, center, direction, params)
         try:
@@ -403,9 +411,11 @@ def _ve_nodes(ve, diameter, n_nodes, center, direction, params):
                                f"node_positions -> potentials; got {type(ve).__name__}") from exc
     if arr.ndim != 1:
         raise CoilsimTypeError(f"ve must be a 1-D array with one potential (V) per node; got shape {arr.shape}")
-    if arr.shape[0] < 3:
+    if tree and arr.shape[0] < 2:
+        raise CoilsimValueError(f"ve must have at least 2 nodes; got {arr.shape[0]}")
+    if not tree and arr.shape[0] < 3:
         raise CoilsimValueError(f"ve must have at least 3 nodes (an odd count); got {arr.shape[0]}")
-    if arr.shape[0] % 2 == 0:
+    if not tree and arr.shape[0] % 2 == 0:
         raise CoilsimValueError(f"ve must have an odd number of nodes (a node at the middle); "
                                 f"got {arr.shape[0]}")
     if not np.all(np.isfinite(arr)):
@@ -528,6 +538,7 @@ class _Setup:
     inv_dv: float
     consts: np.ndarray
     active: np.ndarray
+    parent: np.ndarray
     detect: int
     v_ap: float              # mV
     gates0: np.ndarray = field(repr=False)
@@ -537,7 +548,7 @@ class _Setup:
 
 
 def _setup(diameter, ve, waveform, *, n_nodes, duration, dt, t_stop, ap_threshold, passive_ends,
-           exact_rates, scheme, params, center, direction, node="fh"):
+           exact_rates, scheme, params, center, direction, node="fh", parent=None, detect=None):
     node, params = node_parameters(node, params)
     diameter = real_scalar(diameter, "diameter", positive=True)
     dt = real_scalar(dt, "dt", positive=True)
@@ -552,8 +563,9 @@ def _setup(diameter, ve, waveform, *, n_nodes, duration, dt, t_stop, ap_threshol
         n_nodes = _node_count(DEFAULT_N_NODES if n_nodes is None else n_nodes, "n_nodes")
     elif n_nodes is not None:
         n_nodes = _node_count(n_nodes, "n_nodes")
-    vn = _ve_nodes(ve, diameter, n_nodes, center, direction, params) * 1e3   # mV
+    vn = _ve_nodes(ve, diameter, n_nodes, center, direction, params, tree=parent is not None) * 1e3   # mV
     n = vn.shape[0]
+    parent = chain_parent(n) if parent is None else check_parent(parent, n)
     if n_nodes is not None and n != n_nodes:
         raise CoilsimValueError(f"n_nodes ({n_nodes}) disagrees with len(ve) ({n}); leave n_nodes "
                                 "out when ve is an array")
@@ -563,21 +575,17 @@ def _setup(diameter, ve, waveform, *, n_nodes, duration, dt, t_stop, ap_threshol
     area_cm2 = math.pi * d * params.node_length * 1e4
     g_axial = math.pi * d * d / (4.0 * params.rho_i * L)          # S
     ga = g_axial / area_cm2 * 1e3                                   # mS/cm²
-    lap = np.empty(n)
-    lap[1:-1] = vn[:-2] - 2.0 * vn[1:-1] + vn[2:]
-    lap[0] = vn[1] - vn[0]
-    lap[-1] = vn[-2] - vn[-1]
-    drive = ga * lap
+    drive = ga * laplacian(vn, parent)
     active = np.ones(n, dtype=np.uint8)
     if passive_ends:
-        active[0] = active[-1] = 0
+        active[degree(parent) == 1] = 0
     dt_ms = dt * 1e3
     if exact_rates:
         table, v_lo, inv_dv = _EXACT_TABLE, 0.0, 1.0
     else:
         table, v_lo, inv_dv = _table(dt_ms, params), _TABLE_V_LO, 1.0 / _TABLE_DV
     g0 = _rest_gates(params)
-    detect = int(round(AP_NODE_FRACTION * (n - 1)))
+    detect = _detect_node(detect, n)
     if t_stop is None:
         length = (n - 1) * L
         t_stop = t_stim + 1e-3 + length / (_SLOW_VELOCITY_PER_DIAMETER * diameter)
@@ -585,9 +593,20 @@ def _setup(diameter, ve, waveform, *, n_nodes, duration, dt, t_stop, ap_threshol
         t_stop = real_scalar(t_stop, "t_stop", positive=True)
     return _Setup(n=n, ga=ga, cm=params.c_m * 100.0, drive=drive, wbar=wbar, t_stim=t_stim,
                   dt_ms=dt_ms, theta=0.5 if scheme == "cn" else 1.0, table=table, v_lo=v_lo,
-                  inv_dv=inv_dv, consts=params.kernel_constants(), active=active, detect=detect,
+                  inv_dv=inv_dv, consts=params.kernel_constants(), active=active, parent=parent,
+                  detect=detect,
                   v_ap=ap_threshold * 1e3, gates0=g0, t_stop=t_stop, kind=_NODE_KIND[node],
                   quiet_m=_QUIET_M[node])
+
+
+def _detect_node(detect, n):
+    """The detection node: ``round(0.9 (N-1))`` by default, else the given index."""
+    if detect is None:
+        return int(round(AP_NODE_FRACTION * (n - 1)))
+    d = positive_int(detect, "detect", minimum=0)
+    if d >= n:
+        raise CoilsimValueError(f"detect must be a node index in [0, {n - 1}]; got {d}")
+    return d
 
 
 def _run(s: _Setup, amplitude, *, active=None, t_stop=None, record_every=0):
@@ -604,7 +623,7 @@ def _run(s: _Setup, amplitude, *, active=None, t_stop=None, record_every=0):
         rec = np.full((n_steps // record_every + 1, n), np.nan)
     else:
         rec = np.empty((0, n))
-    status, steps = K.run_cable(v, gates, s.active if active is None else active, s.ga, s.cm,
+    status, steps = K.run_cable(v, gates, s.active if active is None else active, s.parent, s.ga, s.cm,
                                 s.drive, s.wbar, float(amplitude), s.dt_ms, n_steps, s.theta,
                                 s.table, s.v_lo, s.inv_dv, s.consts, s.v_ap, s.detect,
                                 QUIET_V * 1e3, s.quiet_m, t_cross, rec, max(record_every, 1), vmax,
@@ -620,7 +639,8 @@ _STATUS = {K.STATUS_QUIET: "quiet", K.STATUS_AP: "ap", K.STATUS_TIMEOUT: "timeou
 def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, duration=None, dt=1e-6,
                   t_stop=None, record_every=1, ap_threshold=None, passive_ends=False,
                   exact_rates=False, scheme="cn", node="fh", membrane="active", params=None,
-                  center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0)) -> SennRun:
+                  center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0), parent=None,
+                  detect=None) -> SennRun:
     """Simulate a SENN fibre driven by ``V_e(t) = amplitude · ve · w(t)`` from rest.
 
     Parameters
@@ -651,6 +671,9 @@ def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, durati
     params : :class:`SennParameters` for ``node="fh"``, :class:`CrrssParameters` for
         ``node="crrss"``; None: the published defaults.
     center, direction : placement of the fibre for a callable ``ve`` (m, unit vector).
+    parent : (N,) int, a branching fibre's links in Hines order (:mod:`.topology`; ``ve`` an
+        array, any N >= 2); None: an unbranched fibre.
+    detect : the detection node (default ``round(0.9 (N-1))``).
 
     Returns
     -------
@@ -658,7 +681,8 @@ def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, durati
     """
     s = _setup(diameter, ve, waveform, n_nodes=n_nodes, duration=duration, dt=dt, t_stop=t_stop,
                ap_threshold=ap_threshold, passive_ends=passive_ends, exact_rates=exact_rates,
-               scheme=scheme, params=params, center=center, direction=direction, node=node)
+               scheme=scheme, params=params, center=center, direction=direction, node=node,
+               parent=parent, detect=detect)
     amplitude = real_scalar(amplitude, "amplitude")
     record_every = positive_int(record_every, "record_every", minimum=0)
     if membrane not in ("active", "passive", "fh"):
@@ -732,13 +756,14 @@ def bracket_and_bisect(fires, guess, max_amplitude, rel_tol, runs, result):
 def senn_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=1e-6, t_stop=None,
                    rel_tol=0.005, max_amplitude=None, guess=None, ap_threshold=None,
                    passive_ends=False, exact_rates=False, scheme="cn", node="fh", params=None,
-                   center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0)) -> SennThreshold:
+                   center=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0), parent=None,
+                   detect=None) -> SennThreshold:
     """Lowest amplitude of ``V_e(t) = amplitude · ve · w(t)`` that fires a propagating AP.
 
     Bracketing from a first guess, then bisection on a log scale until the bracket
     ``[lower, amplitude]`` is within ``rel_tol``; every run stops as soon as the AP reaches the
-    detection node (90 % along the fibre). Arguments as :func:`senn_simulate` (``node="crrss"``
-    for the mammalian node), and:
+    detection node (90 % along the fibre, or ``detect``). Arguments as :func:`senn_simulate`
+    (``node="crrss"`` for the mammalian node; ``parent`` for a branching fibre), and:
 
     Parameters
     ----------
@@ -762,7 +787,8 @@ def senn_threshold(diameter, ve, waveform, *, n_nodes=None, duration=None, dt=1e
     """
     s = _setup(diameter, ve, waveform, n_nodes=n_nodes, duration=duration, dt=dt, t_stop=t_stop,
                ap_threshold=ap_threshold, passive_ends=passive_ends, exact_rates=exact_rates,
-               scheme=scheme, params=params, center=center, direction=direction, node=node)
+               scheme=scheme, params=params, center=center, direction=direction, node=node,
+               parent=parent, detect=detect)
     rel_tol = real_scalar(rel_tol, "rel_tol", positive=True)
     if not 1e-6 <= rel_tol <= 0.5:
         raise CoilsimValueError(f"rel_tol must lie in [1e-6, 0.5]; got {rel_tol}")

@@ -25,6 +25,7 @@ from ..errors import CoilsimTypeError, CoilsimValueError
 from . import _mrg_kernels as MK
 from . import mrg as _mrg
 from .coupling import quasi_potential
+from .branched import BranchedFiber
 from .fiber import Fiber
 from .senn import _waveform_steps, senn_simulate, senn_threshold
 
@@ -118,10 +119,17 @@ def _resolve_pulse(pulse, inductance, max_intensity):
 
 
 def _check_fiber(fiber):
-    if not isinstance(fiber, Fiber):
-        raise CoilsimTypeError(f"fiber must be a coilsim Fiber (cs.Fiber(path, diameter, model)); "
-                               f"got {type(fiber).__name__}")
+    if not isinstance(fiber, (Fiber, BranchedFiber)):
+        raise CoilsimTypeError(f"fiber must be a coilsim Fiber (cs.Fiber(path, diameter, model)) or "
+                               f"BranchedFiber; got {type(fiber).__name__}")
     return fiber
+
+
+def _tree_kw(fiber):
+    """The cable models' ``parent``/``detect`` arguments of a branching fibre."""
+    if isinstance(fiber, BranchedFiber):
+        return {"parent": fiber.parent, "detect": fiber.detect_node}
+    return {}
 
 
 def _polarities(polarity):
@@ -138,11 +146,13 @@ def _one(fiber, ve, pulse, rel_tol, max_amplitude, dt, passive_ends):
     """(amplitude, site_node, time, reached, ceiling, n_runs) for one polarity."""
     if fiber.model == "senn":
         kw = {} if dt is None else {"dt": dt}
+        kw.update(_tree_kw(fiber))
         r = senn_threshold(fiber.diameter, ve, pulse, rel_tol=rel_tol, max_amplitude=max_amplitude,
                            passive_ends=bool(passive_ends) if passive_ends is not None else False,
                            node=fiber.node, **kw)
         return r.amplitude, r.site, r.time, r.reached, r.max_amplitude, r.n_runs
     kw = {} if dt is None else {"dt": dt}
+    kw.update(_tree_kw(fiber))
     r = _mrg.mrg_threshold(fiber.diameter, ve, pulse, rel_tol=rel_tol, max_amplitude=max_amplitude,
                            passive_ends=True if passive_ends is None else bool(passive_ends),
                            extrapolate=fiber.extrapolate, **kw)
@@ -156,7 +166,8 @@ def fiber_threshold(fiber, field, pulse, polarity: str = "given", inductance=Non
 
     Parameters
     ----------
-    fiber : :class:`~coilsim.nerves.Fiber` ("mrg" or "senn" with its ``node``, "fh" or "crrss").
+    fiber : :class:`~coilsim.nerves.Fiber` ("mrg" or "senn" with its ``node``, "fh" or "crrss"),
+        or a :class:`~coilsim.nerves.BranchedFiber` (one cable on its tree).
     field : an EField (``.E(points)``, V/m per A/s) or a callable ``points -> E`` (V/m per
         unit drive).
     pulse : a :class:`~coilsim.Pulse`, or a :class:`~coilsim.Stimulator` with ``inductance``.
@@ -194,7 +205,7 @@ def fiber_threshold(fiber, field, pulse, polarity: str = "given", inductance=Non
         if best is None or res[0] < best[1][0]:
             best = (pol, res)
     pol, (amp, site, t, reached, ceiling, _) = best
-    site_xyz = fiber.points_at(fiber.node_arc[site]) if reached and site >= 0 else np.full(3, np.nan)
+    site_xyz = fiber.nodes[site].copy() if reached and site >= 0 else np.full(3, np.nan)
     intensity = None
     if per_int is not None:
         intensity = amp / per_int if reached else None
@@ -225,7 +236,7 @@ def fiber_thresholds(fibers, field, pulse, polarity: str = "given", inductance=N
     out = [None] * len(fibers)
     groups = {}
     for i, f in enumerate(fibers):
-        if f.model == "mrg":
+        if f.model == "mrg" and isinstance(f, Fiber):
             groups.setdefault((f.diameter, f.n_nodes, f.extrapolate), []).append(i)
         else:
             out[i] = fiber_threshold(f, field, pulse, polarity, inductance, rel_tol=rel_tol,
@@ -254,7 +265,7 @@ def fiber_thresholds(fibers, field, pulse, polarity: str = "given", inductance=N
             site = np.empty(len(idx), dtype=np.int64)
             tt = np.empty(len(idx))
             runs = np.empty(len(idx), dtype=np.int64)
-            MK.threshold_batch(cab.gates0, cab.node_of, cab.kind, cab.cap, cab.gm, cab.em, cab.area,
+            MK.threshold_batch(cab.gates0, cab.parent, cab.node_of, cab.kind, cab.cap, cab.gm, cab.em, cab.area,
                                cab.bmy, cab.gmy, cab.ga, cab.gp, cab.gp_full, da, dp, wbar,
                                cab.dt_ms, n_steps, cab.consts, cab.v_ap, cab.detect,
                                _mrg.QUIET_V * 1e3, _mrg.QUIET_M, lo0, hi0, rel_tol, thr, lo, site,
@@ -269,7 +280,7 @@ def fiber_thresholds(fibers, field, pulse, polarity: str = "given", inductance=N
             f = fibers[i]
             out[i] = FiberThreshold(
                 amplitude=float(a), polarity=pol,
-                site=f.points_at(f.node_arc[s]) if reached and s >= 0 else np.full(3, np.nan),
+                site=f.nodes[s].copy() if reached and s >= 0 else np.full(3, np.nan),
                 site_node=s, time=float(t), reached=reached, max_amplitude=float(ceiling),
                 intensity=(a / per_int if (per_int is not None and reached) else None),
                 max_intensity=max_int, model="mrg", diameter=D, rel_tol=rel_tol, n_runs=nr)
@@ -310,6 +321,7 @@ def fires(fiber, field, pulse, amplitude, *, polarity="given", dt=None, passive_
     for pol in _polarities(polarity):
         pp = _flip(pulse, pol)
         kw = {} if dt is None else {"dt": dt}
+        kw.update(_tree_kw(fiber))
         if fiber.model == "senn":
             r = senn_simulate(fiber.diameter, ve, pp, amplitude, record_every=0,
                               passive_ends=bool(passive_ends) if passive_ends is not None else False,
