@@ -166,7 +166,7 @@ def test_point_source_potential():
     (dict(diameter=-1e-6), CoilsimValueError, "diameter"),
     (dict(ve=np.array([0.0, np.nan, 0.0])), CoilsimValueError, "ve"),
     (dict(ve=np.zeros(1)), CoilsimValueError, "ve"),
-    (dict(ve=np.zeros(4)), CoilsimValueError, "ve"),
+    (dict(ve=np.zeros(2)), CoilsimValueError, "ve"),
     (dict(ve=np.zeros((3, 3))), CoilsimTypeError, "ve"),
     (dict(n_nodes=50), CoilsimValueError, "n_nodes"),
     (dict(n_nodes=1), CoilsimValueError, "n_nodes"),

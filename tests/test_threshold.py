@@ -114,3 +114,13 @@ def test_bad_input(kw, exc, match):
     args.update(kw)
     with pytest.raises(exc, match=match):
         fiber_threshold(args["fiber"], args["field"], args["pulse"], args["polarity"])
+
+
+def test_senn_fibre_anchored_at_its_start_with_an_even_node_count():
+    """A SENN fibre that starts at a terminal (anchor="start") may hold an even number of
+    nodes; its threshold is computed (it used to be refused as "not odd")."""
+    f = Fiber(np.array([[0.0, 0, 0], [0.0255, 0, 0]]), 10e-6, "senn", anchor="start")
+    assert f.n_nodes % 2 == 0
+    r = fiber_threshold(f, lambda p: np.broadcast_to([400.0, 0.0, 0.0], np.shape(p)).copy(),
+                        P.rectangular(100e-6), "both")
+    assert r.reached and r.site_node in (0, 1, f.n_nodes - 2, f.n_nodes - 1)   # a cut end

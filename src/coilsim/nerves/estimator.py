@@ -230,11 +230,12 @@ def _mode_drives(s1p, s1m, s2p, s2m, i, sgn, weight2, cross):
 
 
 @njit(parallel=True)
-def _estimate_kernel(ve, table, psi, tmax, c, kappa1, kappa2, weight2, cross, load, passive_ends,
+def _estimate_kernel(f, table, psi, tmax, c, kappa1, kappa2, weight2, cross, load, passive_ends,
                      out_thr, out_site):
-    """Thresholds of ``ve`` (F, N) V per unit drive into ``out_thr`` (F,), sites into
-    ``out_site`` (F,). ``table``: M(θ) (module docstring), ``tmax`` its largest entry."""
-    nf, n = ve.shape
+    """Thresholds of the activating functions ``f`` (F, N) V per unit drive into ``out_thr``
+    (F,), sites into ``out_site`` (F,). ``table``: M(θ) (module docstring), ``tmax`` its
+    largest entry."""
+    nf, n = f.shape
     two = weight2 != 0.0
     split = cross != 1.0
     lo = 1 if passive_ends else 0
@@ -247,12 +248,7 @@ def _estimate_kernel(ve, table, psi, tmax, c, kappa1, kappa2, weight2, cross, lo
         s2p = np.zeros(n)
         s2m = np.zeros(n)
         for i in range(n):
-            if i == 0:
-                a = ve[fi, 1] - ve[fi, 0]
-            elif i == n - 1:
-                a = ve[fi, n - 2] - ve[fi, n - 1]
-            else:
-                a = ve[fi, i - 1] - 2.0 * ve[fi, i] + ve[fi, i + 1]
+            a = f[fi, i]
             if split:
                 fp[i] = a if a > 0.0 else 0.0
                 fm[i] = a if a < 0.0 else 0.0
@@ -511,14 +507,20 @@ class Estimator:
             raise CoilsimTypeError(f"ve must have shape (N,) or (F, N) with N >= 3 nodes; got {v.shape}")
         if not np.all(np.isfinite(v2)):
             raise CoilsimValueError("ve contains NaN or inf; pass finite potentials (V)")
-        table, tmax, psi = _cached_table(pulse, self._key())
-        thr = np.empty(v2.shape[0])
-        site = np.empty(v2.shape[0], dtype=np.int64)
-        _estimate_kernel(v2, table, psi, tmax, self.rheobase, self.kappa, self.kappa2, self.weight2,
-                         self.cross, self.load, self.passive_ends and v2.shape[1] > 3, thr, site)
+        thr, site = self._run(activating_function(v2), pulse)
         if single:
             thr, site = float(thr[0]), int(site[0])
         return (thr, site) if return_site else thr
+
+    def _run(self, f, pulse):
+        """Thresholds and sites of activating functions ``f`` (F, N), V per unit drive."""
+        table, tmax, psi = _cached_table(pulse, self._key())
+        thr = np.empty(f.shape[0])
+        site = np.empty(f.shape[0], dtype=np.int64)
+        _estimate_kernel(np.ascontiguousarray(f), table, psi, tmax, self.rheobase, self.kappa,
+                         self.kappa2, self.weight2, self.cross, self.load,
+                         self.passive_ends and f.shape[1] > 3, thr, site)
+        return thr, site
 
     def strength_duration_ratio(self, pulse) -> float:
         """Threshold / rheobase of a broad drive through mode 1 alone: ``τ₁ / F⁺(τ₁)`` (the
@@ -882,14 +884,16 @@ def estimate_thresholds(fibers, field, pulse, *, estimator: Estimator | None = N
     The quasi-potential at the nodes is integrated from the field (:func:`quasi_potential`); use
     :meth:`Estimator.thresholds` directly with ``V_e`` arrays to skip the field evaluation.
 
-    A :class:`~coilsim.nerves.BranchedFiber` is estimated as the lowest threshold of the
-    unbranched cables between its ends (:meth:`~coilsim.nerves.BranchedFiber.end_paths`): the
-    estimator's spatial filter is a chain, so at a branch point the other branches (their load
-    and their drive) are left out — an approximation the cable models
+    A :class:`~coilsim.nerves.BranchedFiber` is estimated along the unbranched cables between
+    its ends (:meth:`~coilsim.nerves.BranchedFiber.end_paths`; the lowest threshold), each
+    driven by the activating function of the tree (a branch node sums over all its
+    neighbours); the spatial filter is a chain's, so at a branch point the other branches'
+    load is left out — an approximation the cable models
     (:func:`~coilsim.nerves.fiber_threshold`) do not make.
     """
     from .branched import BranchedFiber
     from .coupling import quasi_potential
+    from .topology import degree, laplacian
     from .fiber import Fiber
     fibers = list(fibers)
     out = np.empty(len(fibers))
@@ -899,8 +903,10 @@ def estimate_thresholds(fibers, field, pulse, *, estimator: Estimator | None = N
         est = estimator if estimator is not None else Estimator.default(f.model, f.diameter,
                                                                         getattr(f, "node", None))
         if isinstance(f, BranchedFiber):
-            ve = quasi_potential(f, field, "nodes")
-            out[i] = min(float(est.thresholds(ve[p], pulse)) for p in f.end_paths())
+            act = laplacian(quasi_potential(f, field, "nodes"), f.parent)
+            deg = degree(f.parent)
+            act = np.where(deg > 2, act * 2.0 / deg, act)
+            out[i] = min(float(est._run(act[p][None, :], pulse)[0][0]) for p in f.end_paths())
         else:
             out[i] = est.thresholds(quasi_potential(f, field, f.node_arc), pulse)
     return out

@@ -1,6 +1,7 @@
 """SENN: the spatially extended nonlinear node model of a myelinated fibre (Reilly 1985).
 
-A straight fibre of ``N`` nodes of Ranvier (odd ``N``, a node at the middle) joined by internodes
+A fibre of ``N`` nodes of Ranvier (placed by a callable ``ve``: straight, odd ``N``, a node at the
+middle) joined by internodes
 whose myelin is a perfect insulator, so the internode is a pure axial resistor. Each node has an
 active membrane chosen by ``node``:
 
@@ -385,8 +386,8 @@ def _node_count(n, name):
 
 
 def _ve_nodes(ve, diameter, n_nodes, center, direction, params, tree=False):
-    """Validate ``ve`` (array or callable) -> (N,) float64 V per unit amplitude (``tree``: an
-    array for a branching fibre, any node count >= 2)."""
+    """Validate ``ve`` (array or callable) -> (N,) float64 V per unit amplitude (``tree``: a
+    branching fibre, an array)."""
     if callable(ve) and tree:
         raise CoilsimTypeError("ve must be an array of nodal potentials (V) when parent is given "
                                "(a callable ve places a straight fibre)")
@@ -411,13 +412,8 @@ def _ve_nodes(ve, diameter, n_nodes, center, direction, params, tree=False):
                                f"node_positions -> potentials; got {type(ve).__name__}") from exc
     if arr.ndim != 1:
         raise CoilsimTypeError(f"ve must be a 1-D array with one potential (V) per node; got shape {arr.shape}")
-    if tree and arr.shape[0] < 2:
-        raise CoilsimValueError(f"ve must have at least 2 nodes; got {arr.shape[0]}")
-    if not tree and arr.shape[0] < 3:
-        raise CoilsimValueError(f"ve must have at least 3 nodes (an odd count); got {arr.shape[0]}")
-    if not tree and arr.shape[0] % 2 == 0:
-        raise CoilsimValueError(f"ve must have an odd number of nodes (a node at the middle); "
-                                f"got {arr.shape[0]}")
+    if arr.shape[0] < 3:
+        raise CoilsimValueError(f"ve must have at least 3 nodes; got {arr.shape[0]}")
     if not np.all(np.isfinite(arr)):
         raise CoilsimValueError("ve contains NaN or inf; pass finite potentials (V) at every node")
     return arr
@@ -646,7 +642,7 @@ def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, durati
     Parameters
     ----------
     diameter : fibre (outer myelin) diameter D, m.
-    ve : (N,) extracellular potential at the nodes per unit amplitude, V (N odd, >= 3), or a
+    ve : (N,) extracellular potential at the nodes per unit amplitude, V (N >= 3), or a
         callable ``f(node_positions (N, 3) m) -> (N,) V`` evaluated at
         :func:`senn_node_positions` ``(diameter, n_nodes, center, direction)``.
     waveform : ``(t, w)`` samples (s, dimensionless; piecewise linear, zero outside
@@ -672,7 +668,7 @@ def senn_simulate(diameter, ve, waveform, amplitude=1.0, *, n_nodes=None, durati
         ``node="crrss"``; None: the published defaults.
     center, direction : placement of the fibre for a callable ``ve`` (m, unit vector).
     parent : (N,) int, a branching fibre's links in Hines order (:mod:`.topology`; ``ve`` an
-        array, any N >= 2); None: an unbranched fibre.
+        array); None: an unbranched fibre.
     detect : the detection node (default ``round(0.9 (N-1))``).
 
     Returns
