@@ -609,9 +609,15 @@ def coilsim_senn_threshold(diameter_um, field, pulse, n_nodes=SENN_N_NODES, rel_
 
 
 class NeuronSennCrrss:
-    """The SENN cable with CRRSS nodes in NEURON (see the module docstring)."""
+    """The SENN cable with CRRSS nodes in NEURON (see the module docstring).
 
-    def __init__(self, diameter_um: float, n_nodes: int = SENN_N_NODES, params=None):
+    ``parent`` (node links, ``parent[0] = -1``, ``parent[i] < i``): a branching fibre, one
+    internode section from node ``parent[i]`` to node ``i``, joined as in :class:`NeuronMRG`;
+    ``detect``: the detection node (default ``round(0.9 (N-1))``).
+    """
+
+    def __init__(self, diameter_um: float, n_nodes: int = SENN_N_NODES, params=None, parent=None,
+                 detect=None):
         from coilsim.nerves.senn import CrrssParameters, AP_THRESHOLDS
         p = CrrssParameters() if params is None else params
         h = self.h = _load_crrss()
@@ -635,7 +641,10 @@ class NeuronSennCrrss:
             s.xc[0] = 0.0
             return s
 
-        for i in range(n_nodes):
+        parent = list(range(-1, n_nodes - 1)) if parent is None else [int(q) for q in parent]
+        n_nodes = len(parent)
+
+        def node():
             s = section(lnode, p.c_m * 100.0)               # F/m² -> µF/cm²
             s.insert("crrss_cs")
             for seg in s:
@@ -643,18 +652,26 @@ class NeuronSennCrrss:
                 seg.crrss_cs.gl = p.g_l * 1e-4
                 seg.crrss_cs.ena = p.e_na * 1e3
                 seg.crrss_cs.el = p.e_l * 1e3
-            h.q10_crrss_cs = p.q10
-            h.vfloor_crrss_cs = self.v_rest - 250.0
+            return s
+
+        h.q10_crrss_cs = p.q10
+        h.vfloor_crrss_cs = self.v_rest - 250.0
+        self.nodes = [node() for _ in range(n_nodes)]
+        self.node_index.append(0)
+        secs.append(self.nodes[0])
+        self.links = []                                     # (parent node, node) per internode
+        for i in range(1, n_nodes):
+            inter = section(spacing - lnode, 0.0)           # myelin: a perfect insulator
+            end = 0 if parent[i] == 0 and i != parent.index(0) else 1
+            inter.connect(self.nodes[parent[i]](end), 0)
+            self.nodes[i].connect(inter(1), 0)
+            self.links.append((parent[i], i))
+            secs.append(inter)
             self.node_index.append(len(secs))
-            secs.append(s)
-            self.nodes.append(s)
-            if i < n_nodes - 1:
-                secs.append(section(spacing - lnode, 0.0))  # myelin: a perfect insulator
-        for a, b in zip(secs[:-1], secs[1:]):
-            b.connect(a(1), 0)
+            secs.append(self.nodes[i])
         self.secs = secs
         self.segs = [s(0.5) for s in secs]
-        self.detect = int(round(0.9 * (n_nodes - 1)))
+        self.detect = int(round(0.9 * (n_nodes - 1))) if detect is None else int(detect)
         self.apc = [h.APCount(n(0.5)) for n in self.nodes]
         for a in self.apc:
             a.thresh = self.v_rest + AP_THRESHOLDS["crrss"] * 1e3
@@ -664,7 +681,8 @@ class NeuronSennCrrss:
         (it carries no membrane current, so the value does not matter)."""
         out = np.empty(len(self.secs))
         out[self.node_index] = ve_nodes_mV
-        out[1::2] = 0.5 * (ve_nodes_mV[:-1] + ve_nodes_mV[1:])
+        a, b = np.array(self.links).T
+        out[1::2] = 0.5 * (ve_nodes_mV[a] + ve_nodes_mV[b])
         return out
 
     def fires(self, ve_V, wbar, amplitude, dt_ms, t_stop_ms):
