@@ -413,23 +413,19 @@ class NeuronMRG:
         return apd.n > 0, times
 
 
-def neuron_threshold(diameter_um, field, pulse, n_nodes=N_NODES, rel_tol=REL_TOL, guess=None):
-    """(threshold, site node, runs, seconds) by NEURON."""
-    from coilsim.nerves.senn import _waveform_steps
-    model = NeuronMRG(diameter_um, n_nodes)
-    ve = case_ve(field, fibre_arc(diameter_um, n_nodes))
-    wbar, _ = _waveform_steps(pulse, 5e-6, None)
-    t0 = time.perf_counter()
-    runs = 0
-    a = guess if guess is not None else 1.0
-    ok, times = model.fires(ve, wbar, a)
-    runs += 1
+def bracket_bisect(fires, guess, rel_tol, step):
+    """NEURON's threshold search, the same in every reference: from ``guess``, step down by
+    ``step`` while ``fires(a) -> (fired, times per node)`` holds, else up until it does, then
+    bisect geometrically to ``rel_tol``. Returns (threshold, site node, runs)."""
+    runs = 1
+    a = guess
+    ok, times = fires(a)
     lo, hi, hi_times = 0.0, None, None
     if ok:
         hi, hi_times = a, times
         while True:
-            a = hi / 1.25
-            ok, times = model.fires(ve, wbar, a)
+            a = hi / step
+            ok, times = fires(a)
             runs += 1
             if ok:
                 hi, hi_times = a, times
@@ -439,8 +435,8 @@ def neuron_threshold(diameter_um, field, pulse, n_nodes=N_NODES, rel_tol=REL_TOL
     else:
         lo = a
         while hi is None:
-            a = lo * 1.25
-            ok, times = model.fires(ve, wbar, a)
+            a = lo * step
+            ok, times = fires(a)
             runs += 1
             if ok:
                 hi, hi_times = a, times
@@ -450,13 +446,25 @@ def neuron_threshold(diameter_um, field, pulse, n_nodes=N_NODES, rel_tol=REL_TOL
                 raise RuntimeError("NEURON: no threshold found")
     while hi > lo * (1 + rel_tol):
         a = math.sqrt(lo * hi)
-        ok, times = model.fires(ve, wbar, a)
+        ok, times = fires(a)
         runs += 1
         if ok:
             hi, hi_times = a, times
         else:
             lo = a
-    return hi, int(np.argmin(hi_times)), runs, time.perf_counter() - t0
+    return hi, int(np.argmin(hi_times)), runs
+
+
+def neuron_threshold(diameter_um, field, pulse, n_nodes=N_NODES, rel_tol=REL_TOL, guess=None):
+    """(threshold, site node, runs, seconds) by NEURON."""
+    from coilsim.nerves.senn import _waveform_steps
+    model = NeuronMRG(diameter_um, n_nodes)
+    ve = case_ve(field, fibre_arc(diameter_um, n_nodes))
+    wbar, _ = _waveform_steps(pulse, 5e-6, None)
+    t0 = time.perf_counter()
+    thr, site, runs = bracket_bisect(lambda a: model.fires(ve, wbar, a),
+                                     guess if guess is not None else 1.0, rel_tol, 1.25)
+    return thr, site, runs, time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- SENN with CRRSS nodes
@@ -721,44 +729,9 @@ def neuron_senn_threshold(diameter_um, field, pulse, n_nodes=SENN_N_NODES, rel_t
     wbar, t_stim = _waveform_steps(pulse, dt, None)
     t_stop_ms = (t_stim + 1.5e-3) * 1e3
     t0 = time.perf_counter()
-    runs = [0]
-
-    def fires(a):
-        runs[0] += 1
-        return model.fires(ve, wbar, a, dt * 1e3, t_stop_ms)
-
-    a = guess if guess is not None else 1e-4
-    ok, times = fires(a)
-    lo, hi, hi_times = 0.0, None, None
-    if ok:
-        hi, hi_times = a, times
-        while True:
-            a = hi / 1.05
-            ok, times = fires(a)
-            if ok:
-                hi, hi_times = a, times
-            else:
-                lo = a
-                break
-    else:
-        lo = a
-        while hi is None:
-            a = lo * 1.05
-            ok, times = fires(a)
-            if ok:
-                hi, hi_times = a, times
-            else:
-                lo = a
-            if lo > 1e12:
-                raise RuntimeError("NEURON: no threshold found")
-    while hi > lo * (1 + rel_tol):
-        a = math.sqrt(lo * hi)
-        ok, times = fires(a)
-        if ok:
-            hi, hi_times = a, times
-        else:
-            lo = a
-    return hi, int(np.argmin(hi_times)), runs[0], time.perf_counter() - t0
+    thr, site, runs = bracket_bisect(lambda a: model.fires(ve, wbar, a, dt * 1e3, t_stop_ms),
+                                     guess if guess is not None else 1e-4, rel_tol, 1.05)
+    return thr, site, runs, time.perf_counter() - t0
 
 
 def read_senn_table(path: Path = SENN_DATA):

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .neuron_reference import NeuronMRG, read_table, versions
+from .neuron_reference import NeuronMRG, bracket_bisect, read_table, versions
 
 DATA = Path(__file__).resolve().parent / "data" / "tree_neuron_reference.csv"
 STEM_NODES = 21
@@ -172,29 +172,8 @@ def neuron_threshold(diameter_um: float, field: str, pulse, guess: float, rel_to
         wbar, t_stim = _waveform_steps(pulse, SENN_DT, None)
         fires = lambda a: cable.fires(ve, wbar, a, SENN_DT * 1e3, (t_stim + 1.5e-3) * 1e3)
     t0 = time.perf_counter()
-    runs = 0
-    lo, hi, hi_times = 0.0, None, None
-    a = guess
-    while hi is None or lo == 0.0:
-        ok, times = fires(a)
-        runs += 1
-        if ok:
-            hi, hi_times = a, times
-            a = a / 1.05
-        else:
-            lo = a
-            a = a * 1.05
-        if runs > 200:
-            raise RuntimeError("NEURON: no threshold bracket found")
-    while hi > lo * (1 + rel_tol):
-        a = math.sqrt(lo * hi)
-        ok, times = fires(a)
-        runs += 1
-        if ok:
-            hi, hi_times = a, times
-        else:
-            lo = a
-    return hi, int(np.argmin(hi_times)), runs, time.perf_counter() - t0
+    thr, site, runs = bracket_bisect(fires, guess, rel_tol, 1.05)
+    return thr, site, runs, time.perf_counter() - t0
 
 
 def cases():

@@ -28,7 +28,7 @@ import numpy as np
 
 from .._validate import real_scalar
 from ..errors import CoilsimTypeError, CoilsimValueError
-from .fiber import _as_path, _model_name, internode_length
+from .fiber import _as_path, _model_name, fibre_kind, internode_length
 from .topology import check_parent, degree, path_between
 
 __all__ = ["BranchedFiber", "Section"]
@@ -93,19 +93,7 @@ class BranchedFiber:
     def __init__(self, stem, branches=(), diameter=10e-6, model: str = "mrg", *,
                  node: str | None = None, extrapolate: bool = False, name: str = "", depth=None,
                  detect: int | None = None):
-        self.diameter = real_scalar(diameter, "diameter", positive=True)
-        if not 0.5e-6 <= self.diameter <= 50e-6:
-            raise CoilsimValueError(f"diameter must be a myelinated fibre's diameter in metres "
-                                    f"(0.5e-6 to 50e-6); got {self.diameter!r}")
-        self.model = _model_name(model)
-        if self.model == "senn":
-            from .senn import node_parameters
-            self.node = node_parameters("fh" if node is None else node)[0]
-        elif node is not None:
-            raise CoilsimValueError(f"node={node!r} applies to model='senn' (its nodal membrane, "
-                                    "'fh' or 'crrss'); MRG has its own node, leave node out")
-        else:
-            self.node = None
+        self.diameter, self.model, self.node = fibre_kind(diameter, model, node)
         self.extrapolate = bool(extrapolate)
         self.name = str(name)
         self.depth = None if depth is None else real_scalar(depth, "depth")

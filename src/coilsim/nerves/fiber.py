@@ -75,6 +75,23 @@ def _model_name(model) -> str:
     return m
 
 
+def fibre_kind(diameter, model, node):
+    """Validated ``(diameter m, model, node)`` of a fibre: a myelinated diameter, "mrg" or
+    "senn", and the SENN node membrane ("fh"/"crrss"; None for MRG)."""
+    diameter = real_scalar(diameter, "diameter", positive=True)
+    if not 0.5e-6 <= diameter <= 50e-6:
+        raise CoilsimValueError(f"diameter must be a myelinated fibre's diameter in metres "
+                                f"(0.5e-6 to 50e-6); got {diameter!r}")
+    model = _model_name(model)
+    if model == "senn":
+        from .senn import node_parameters
+        return diameter, model, node_parameters("fh" if node is None else node)[0]
+    if node is not None:
+        raise CoilsimValueError(f"node={node!r} applies to model='senn' (its nodal membrane, "
+                                "'fh' or 'crrss'); MRG has its own node, leave node out")
+    return diameter, model, None
+
+
 def _as_path(path, name="path") -> np.ndarray:
     try:
         arr = np.asarray(path, dtype=np.float64)
@@ -124,19 +141,7 @@ class Fiber:
                  extrapolate: bool = False, name: str = "", depth=None, node: str | None = None):
         self.path = _as_path(path)
         self.path.flags.writeable = False
-        self.diameter = real_scalar(diameter, "diameter", positive=True)
-        if not 0.5e-6 <= self.diameter <= 50e-6:
-            raise CoilsimValueError(f"diameter must be a myelinated fibre's diameter in metres "
-                                    f"(0.5e-6 to 50e-6); got {self.diameter!r}")
-        self.model = _model_name(model)
-        if self.model == "senn":
-            from .senn import node_parameters
-            self.node = node_parameters("fh" if node is None else node)[0]
-        elif node is not None:
-            raise CoilsimValueError(f"node={node!r} applies to model='senn' (its nodal membrane, "
-                                    "'fh' or 'crrss'); MRG has its own node, leave node out")
-        else:
-            self.node = None
+        self.diameter, self.model, self.node = fibre_kind(diameter, model, node)
         self.extrapolate = bool(extrapolate)
         if anchor not in ("middle", "start"):
             raise CoilsimValueError(f"anchor must be 'middle' or 'start'; got {anchor!r}")
