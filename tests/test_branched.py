@@ -230,3 +230,13 @@ def test_motor_axon_with_terminal_branches():
                    terminal_direction=(1, 0, 0))
     with pytest.raises(CoilsimValueError, match="k >= 2"):
         motor_axon((0, 0, -0.01), (0, 0, 1), (0.02, 0, -0.01), terminals=[(1, 1, 0)])
+
+
+def test_scene_draws_every_section_of_a_branched_fibre():
+    from coilsim.viz.scene import _fiber_polydata
+    t = TR.coilsim_fiber(10.0)
+    straight = Fiber(np.array([[0, 0, 0.01], [0.03, 0, 0.01]]), 10e-6, "mrg")
+    poly = _fiber_polydata([t, straight], activated=[True, False])
+    assert poly.n_lines == len(t.sections) + 1
+    assert poly.n_points == sum(len(s.path) for s in t.sections) + 2
+    assert poly.point_data["activated"].sum() == sum(len(s.path) for s in t.sections)

@@ -32,17 +32,20 @@ def _fiber_polydata(fibers, field=None, activated=None):
     pts, lines, mag, act = [], [], [], []
     off = 0
     for i, f in enumerate(fibers):
-        path = np.asarray(getattr(f, "path", f), dtype=float)
-        n = len(path)
-        pts.append(path)
-        lines.append(np.concatenate([[n], np.arange(off, off + n)]))
-        off += n
-        if field is not None:
-            try:
-                mag.append(np.linalg.norm(field.E(path), axis=-1))
-            except Exception:
-                mag.append(np.full(n, np.nan))
-        act.append(np.full(n, 1.0 if (activated is not None and activated[i]) else 0.0))
+        # a BranchedFiber is one polyline per section
+        paths = [s.path for s in f.sections] if hasattr(f, "sections") else [getattr(f, "path", f)]
+        for path in paths:
+            path = np.asarray(path, dtype=float)
+            n = len(path)
+            pts.append(path)
+            lines.append(np.concatenate([[n], np.arange(off, off + n)]))
+            off += n
+            if field is not None:
+                try:
+                    mag.append(np.linalg.norm(field.E(path), axis=-1))
+                except Exception:
+                    mag.append(np.full(n, np.nan))
+            act.append(np.full(n, 1.0 if (activated is not None and activated[i]) else 0.0))
     poly = pv.PolyData(np.vstack(pts), lines=np.concatenate(lines))
     if mag:
         poly.point_data["|E|"] = np.concatenate(mag)
@@ -54,7 +57,7 @@ def scene(coil, leg, field=None, fibers=(), *, grid=None, activated=None, off_sc
           window_size=(1200, 900), opacity=0.18):
     """A pyvista Plotter with ``leg`` (a TissueModel; its surfaces semi-transparent), ``coil``
     (windings as tubes), optionally |E| of ``field`` on ``grid`` (a pyvista dataset or (n, 3)
-    points; default: a slice through the coil centre) and ``fibers`` (Fibers or (n, 3) paths,
+    points; default: a slice through the coil centre) and ``fibers`` (Fibers, BranchedFibers or (n, 3) paths,
     coloured by |E|; ``activated`` (bool per fibre) draws those thicker and red).
     The plotter is off-screen by default; call ``.show()`` or ``.screenshot()`` yourself."""
     pv = _pv()
