@@ -614,10 +614,16 @@ def register(reg: Registry) -> None:  # noqa: C901 - one flat list of cases read
     @reg.case("mrg_neuron_site", "mrg", "NEURON initiation node (stored table)", 1.0, quantity="nodes")
     def mrg_neuron_site(ctx):
         """The node where the action potential starts, coilsim vs NEURON, for every stored case
-        (± 1 node: the two codes break a symmetric tie on either side)."""
+        (± 1 node: the two codes break a near tie on either side; a point source over the middle
+        node is mirror-symmetric, so there a site and its mirror image count as the same)."""
+        from . import neuron_reference as NR
         rows = _mrg_table(ctx)
-        return Outcome(float(max(abs(r["coilsim_site"] - r["neuron_site"]) for r in rows)),
-                       {"cases": len(rows)})
+        mid = (NR.N_NODES - 1) // 2
+
+        def apart(r):
+            a, b = r["coilsim_site"], r["neuron_site"]
+            return min(abs(a - b), abs(2 * mid - a - b)) if r["field"] == "point" else abs(a - b)
+        return Outcome(float(max(apart(r) for r in rows)), {"cases": len(rows)})
 
     @reg.case("mrg_neuron_live", "mrg", "NEURON MRG run now (--neuron)", 0.02, quantity="max |ratio − 1|",
               requires=("neuron",), option="neuron")
