@@ -10,7 +10,7 @@ SENN-CRRSS at 10, 15 and 20 µm; on the ``"fit"`` and the held-out ``"validation
 
 Run ``python -m coilsim.benchmarks.estimator_table [--cache DIR] [--markdown FILE]``. The
 nonlinear thresholds take minutes per MRG diameter (single thread); with ``--cache`` they are
-kept as pickles ``refs_<model>[_<node>]_<D µm>_<split>.pkl`` and reused.
+kept as pickles ``refs_<model>[_<node>]_<D µm, 2 decimals>_<split>.pkl`` and reused.
 """
 
 from __future__ import annotations
@@ -25,23 +25,28 @@ from pathlib import Path
 import numpy as np
 
 
-def _jobs():
+def _jobs(models=("mrg", "senn", "senn_crrss")):
     from coilsim.nerves import estimator as E
-    out = [("mrg", None, d) for d in sorted(E.MRG_CALIBRATION_DIAMETERS + E.MRG_VALIDATION_DIAMETERS)]
-    for node in (None, "crrss"):
-        out += [("senn", node, d) for d in sorted(E.SENN_CALIBRATION_DIAMETERS + E.SENN_VALIDATION_DIAMETERS)]
+    out = []
+    if "mrg" in models:
+        out += [("mrg", None, d) for d in sorted(E.MRG_CALIBRATION_DIAMETERS + E.MRG_VALIDATION_DIAMETERS)]
+    for key, node in (("senn", None), ("senn_crrss", "crrss")):
+        if key in models:
+            out += [("senn", node, d) for d in sorted(E.SENN_CALIBRATION_DIAMETERS + E.SENN_VALIDATION_DIAMETERS)]
     return out
 
 
-def references(cache: str | os.PathLike | None = None, say=print):
-    """{(model, node, D, split): list of reference dicts (:meth:`Estimator.reference`)}."""
+def references(cache: str | os.PathLike | None = None, say=print, models=("mrg", "senn", "senn_crrss")):
+    """{(model, node, D, split): list of reference dicts (:meth:`Estimator.reference`)} for the
+    calibration tables ``models`` (keys of ``DEFAULT_CALIBRATION``): every diameter of the
+    calibration and held-out lists, both splits."""
     from coilsim.nerves import estimator as E
     out = {}
-    for model, node, d in _jobs():
+    for model, node, d in _jobs(models):
         for split in ("fit", "validation"):
             path = None
             if cache is not None:
-                path = Path(cache) / f"refs_{model}{'_' + node if node else ''}_{d * 1e6:.1f}_{split}.pkl"
+                path = Path(cache) / f"refs_{model}{'_' + node if node else ''}_{d * 1e6:.2f}_{split}.pkl"
                 if path.exists():
                     with open(path, "rb") as fh:
                         out[model, node, d, split] = pickle.load(fh)
@@ -49,7 +54,7 @@ def references(cache: str | os.PathLike | None = None, say=print):
             t0 = time.perf_counter()
             rs = E.Estimator.reference(model, d, E.calibration_cases(split), node=node)
             out[model, node, d, split] = rs
-            say(f"  {model}{'/' + node if node else ''} {d * 1e6:.1f} µm {split}: {len(rs)} cases, "
+            say(f"  {model}{'/' + node if node else ''} {d * 1e6:.2f} µm {split}: {len(rs)} cases, "
                 f"{time.perf_counter() - t0:.0f} s")
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)

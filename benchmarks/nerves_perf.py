@@ -102,28 +102,34 @@ def _run(quick, neuron, say):
     return out
 
 
-def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
+#: a calibrated row whose worst fit error exceeds this is polished (Estimator.polish)
+POLISH_ABOVE = 0.14
+
+
+def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2, cache=None):
     """Refit the estimator's built-in calibration (:data:`coilsim.nerves.estimator.DEFAULT_CALIBRATION`).
 
     MRG: one row per diameter of ``MRG_CALIBRATION_DIAMETERS``, fitted on the ``"fit"`` cases of
     :func:`~coilsim.nerves.estimator.calibration_cases`; held out: the ``"validation"`` cases at
     that diameter and both sets at ``MRG_VALIDATION_DIAMETERS`` (the estimator interpolated
-    between rows); each diameter's fit also starts from the previous diameter's row. SENN
+    between rows); each diameter's fit also starts from the previous diameter's row (the first
+    from the built-in one). SENN
     (scale-free): one row per node membrane ("senn": Frankenhaeuser–Huxley,
     "senn_crrss": CRRSS), fitted on 10 and 20 µm together (also started from the built-in row
     it replaces); held out: the validation cases at
-    those diameters and both sets at 15 µm. Prints the rows to paste into
+    those diameters and both sets at 15 µm. A row whose worst fit case is beyond
+    ``POLISH_ABOVE`` is then polished (:meth:`~coilsim.nerves.Estimator.polish`; MRG after
+    the whole chain, so the chain starts from the unpolished rows). Prints the rows to paste into
     ``DEFAULT_CALIBRATION`` and the error tables; returns ``{model: [rows]}``.
-    ``starts``: least-squares starts per fit. Single-threaded, a few minutes per diameter.
+    ``starts``: least-squares starts per fit; ``cache``: folder of the nonlinear reference
+    thresholds (:func:`coilsim.benchmarks.estimator_table.references`, computed when missing).
+    Single-threaded, about a minute per fitted row and per reference set.
     """
     from coilsim.nerves import estimator as E
+    from .estimator_table import references
     Est = E.Estimator
-    fit_cases = E.calibration_cases("fit")
-    val_cases = E.calibration_cases("validation")
+    refs = references(cache, say=say, models=models)
     out = {}
-
-    def ref(model, d, cases, node=None):
-        return Est.reference(model, d, cases, node=node)
 
     def show(tab):
         for s in ("fit", "validation"):
@@ -131,11 +137,11 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
             for d in sorted({r["diameter"] for r in rows}):
                 err = np.array([r["error"] for r in rows if r["diameter"] == d])
                 if err.size:
-                    say(f"   {s:10s} D {d * 1e6:5.1f} µm: {err.size:3d} cases, max {np.abs(err).max():.3f} "
+                    say(f"   {s:10s} D {d * 1e6:5.2f} µm: {err.size:3d} cases, max {np.abs(err).max():.3f} "
                         f"rms {np.sqrt(np.mean(err ** 2)):.3f}")
             worst = sorted(rows, key=lambda r: -abs(r["error"]))[:4]
             for r in worst:
-                say(f"      {s} {r['diameter'] * 1e6:.1f} µm {r['label']}: {r['error']:+.3f}")
+                say(f"      {s} {r['diameter'] * 1e6:.2f} µm {r['label']}: {r['error']:+.3f}")
 
     def fmt(row):
         d, c, t1, k1, a2, t2, k2, g, ta, eta, beta, delta, fm, fr, vm, vr = row
@@ -145,13 +151,16 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
     for key, node in (("senn", None), ("senn_crrss", "crrss")):
         if key not in models:
             continue
-        fit = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, fit_cases, node)]
-        val = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref("senn", d, val_cases, node)]
-        val += [r for d in E.SENN_VALIDATION_DIAMETERS for r in ref("senn", d, fit_cases + val_cases, node)]
+        ref = lambda d, split: refs["senn", node, d, split]
+        fit = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref(d, "fit")]
+        val = [r for d in E.SENN_CALIBRATION_DIAMETERS for r in ref(d, "validation")]
+        val += [r for d in E.SENN_VALIDATION_DIAMETERS for r in ref(d, "fit") + ref(d, "validation")]
         # also started from the built-in row it replaces
         est, tab = Est.calibrate("senn", E.SENN_CALIBRATION_DIAMETERS, fit, validation=val,
                                  node=node, starts=starts,
                                  init=Est.default("senn", E.SENN_CALIBRATION_DIAMETERS[0], node))
+        if est.calibration.max_error > POLISH_ABOVE:
+            est, tab = Est.polish(est, fit, validation=val, node=node)
         row = est.row()
         row = (E.SENN_CALIBRATION_DIAMETERS[0],) + row[1:]
         out[key] = [row]
@@ -159,11 +168,17 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
         say("    " + fmt(row))
         show(tab)
     if "mrg" in models:
-        rows, refs, est = [], {}, None
-        for d in E.MRG_CALIBRATION_DIAMETERS:    # each fit also starts from the previous row
-            refs[d] = (ref("mrg", d, fit_cases), ref("mrg", d, val_cases))
-            est, tab = Est.calibrate("mrg", d, refs[d][0], validation=refs[d][1], starts=starts,
-                                     init=est)
+        # each fit also starts from the previous row (the first from the built-in row)
+        rows, est = [], Est.default("mrg", E.MRG_CALIBRATION_DIAMETERS[0])
+        ref = lambda d, split: refs["mrg", None, d, split]
+        chain = []
+        for d in E.MRG_CALIBRATION_DIAMETERS:
+            est, tab = Est.calibrate("mrg", d, ref(d, "fit"), validation=ref(d, "validation"),
+                                     starts=starts, init=est)
+            chain.append((est, tab))
+        for d, (est, tab) in zip(E.MRG_CALIBRATION_DIAMETERS, chain):
+            if est.calibration.max_error > POLISH_ABOVE:
+                est, tab = Est.polish(est, ref(d, "fit"), validation=ref(d, "validation"))
             rows.append(est.row())
             say("mrg:    " + fmt(rows[-1]))
             show(tab)
@@ -174,10 +189,10 @@ def calibrate(models=("mrg", "senn", "senn_crrss"), say=print, starts=2):
         try:
             for d in E.MRG_VALIDATION_DIAMETERS:
                 est = Est.default("mrg", d)
-                rs = ref("mrg", d, fit_cases + val_cases)
+                rs = ref(d, "fit") + ref(d, "validation")
                 err = np.array([est.thresholds(r["ve"], r["pulse"]) / r["threshold"] - 1
                                 for r in rs if np.isfinite(r["threshold"])])
-                say(f"   held-out D {d * 1e6:.1f} µm (interpolated): {err.size} cases, max "
+                say(f"   held-out D {d * 1e6:.2f} µm (interpolated): {err.size} cases, max "
                     f"{np.abs(err).max():.3f} rms {np.sqrt(np.mean(err ** 2)):.3f}")
         finally:
             E.DEFAULT_CALIBRATION["mrg"] = saved
@@ -188,10 +203,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--cache", help="with --calibrate: folder for the nonlinear reference thresholds")
     a = ap.parse_args(argv)
     print(f"cores available: {len(os.sched_getaffinity(0))}; rates are per core from CPU time")
     if a.calibrate:
-        calibrate()
+        calibrate(cache=a.cache)
         return 0
     run(a.quick)
     return 0
