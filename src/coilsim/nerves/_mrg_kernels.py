@@ -148,7 +148,6 @@ def run_mrg(vm, y, gates, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga
     tmp = np.empty(8)
     m_rest = np.empty(4)
     mrg_steady_gates(vrest, c, m_rest)
-    cur = np.empty(n)
     # block workspace: the diagonal blocks (symmetric 2x2) and right-hand sides, reduced in
     # place, the inverses of the reduced blocks, and the solution
     d11 = np.empty(n)
@@ -188,16 +187,16 @@ def run_mrg(vm, y, gates, parent, node_of, kind, cap, gm, em, area, bmy, gmy, ga
                 g_na = (gnaf * mm * mm * mm * hh + gnap * mp * mp * mp) * ar
                 g_k = gk * ss * ar
                 g_l = gl * ar
-                cur[j] = g_na * (v - ena) + g_k * (v - ek) + g_l * (v - el)
+                cur = g_na * (v - ena) + g_k * (v - ek) + g_l * (v - el)
                 a = cap[j] / dt + g_na + g_k + g_l
             else:
-                cur[j] = gm[j] * (v - em[j])
+                cur = gm[j] * (v - em[j])
                 a = cap[j] / dt + gm[j]
             d11[j] = a
             d12[j] = -a
             d22[j] = a + bmy[j]
-            r1[j] = s * drive_a[j] - cur[j]
-            r2[j] = s * drive_p[j] + cur[j] - gmy[j] * y[j]
+            r1[j] = s * drive_a[j] - cur
+            r2[j] = s * drive_p[j] + cur - gmy[j] * y[j]
             if j > 0:
                 # the link to the parent (p < j: its own block is already in place)
                 p = parent[j]
