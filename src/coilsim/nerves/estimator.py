@@ -649,9 +649,11 @@ class Estimator:
     @classmethod
     def polish(cls, estimator: "Estimator", cases, *, validation=(), node: str | None = None,
                n_nodes: int = None, rel_tol: float = 0.002):
-        """From ``estimator``'s constants, weigh the fit errors beyond :data:`_MINIMAX_KNEE`
-        steeply (as their 9th power) and refit: lowers the worst fit cases of a calibrated row.
-        Arguments and returns as :meth:`calibrate` (model and diameter: the estimator's)."""
+        """From ``estimator``'s constants, weigh the fit errors (log) beyond
+        :data:`_MINIMAX_KNEE` steeply (as their 9th power) and refit: a least-squares stand-in
+        for the minimax, which usually lowers a calibrated row's worst fit cases (a sum, so not
+        always the single worst). Arguments and returns as :meth:`calibrate` (model and
+        diameter: the estimator's)."""
         from scipy.optimize import least_squares
         e = estimator
         fit = _Fit(cls, e.model, e.diameter, cases, validation, node if node is not None else e.node,
