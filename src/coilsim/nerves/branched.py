@@ -185,13 +185,17 @@ class BranchedFiber:
         e = self.ends
         return [path_between(self.parent, int(a), int(b)) for i, a in enumerate(e) for b in e[i + 1:]]
 
+    def node_sites(self):
+        """``(section, arc)`` of the nodes: the section each lies on and its arc along it (m)."""
+        return self._sec_of_node.copy(), self._arc_of_node.copy()
+
     def compartment_sites(self):
         """``(section, arc)`` of the model's compartment centres in cable order: the nodes for
         SENN; for MRG every compartment of :func:`~coilsim.nerves.mrg.compartment_layout` (an
         internode's compartments lie on the section of the node it leads to; a junction at its
         node)."""
         if self.model == "senn":
-            return self._sec_of_node.copy(), self._arc_of_node.copy()
+            return self.node_sites()
         from .mrg import JUNCTION, compartment_layout, mrg_geometry
         off = mrg_geometry(self.diameter, extrapolate=self.extrapolate).compartment_offsets(2)[:-1]
         typ, _, _, link = compartment_layout(self.parent)

@@ -172,7 +172,7 @@ def _tree_quasi_potential(tree, field, arc, max_step, order, return_points):
     if arc is None:
         sec, s = tree.compartment_sites()
     elif isinstance(arc, str) and arc == "nodes":
-        sec, s = tree._sec_of_node, tree._arc_of_node
+        sec, s = tree.node_sites()
     else:
         raise CoilsimValueError("arc must be None (the compartments) or 'nodes' for a BranchedFiber")
     step = 0.25 * tree.node_spacing if max_step is None else max_step
