@@ -156,13 +156,9 @@ class BranchedFiber:
         self.nodes = nodes
         self._sec_of_node = np.concatenate([np.full(s.nodes.size, i) for i, s in enumerate(sections)])
         self._arc_of_node = np.concatenate([s.arc for s in sections])
-        if detect is None:
-            detect = int(round(0.9 * (n0 - 1)))
-        elif isinstance(detect, bool) or not isinstance(detect, (int, np.integer)) \
-                or not 0 <= int(detect) < self.parent.size:
-            raise CoilsimValueError(f"detect must be a node index in [0, {self.parent.size - 1}]; "
-                                    f"got {detect!r}")
-        self.detect_node = int(detect)
+        from .senn import AP_NODE_FRACTION, _detect_node
+        self.detect_node = (int(round(AP_NODE_FRACTION * (n0 - 1))) if detect is None
+                            else _detect_node(detect, self.parent.size))
 
     # ---- geometry ---------------------------------------------------------------------------
     @property

@@ -44,7 +44,7 @@ from .._validate import real_scalar
 from ..errors import CoilsimTypeError, CoilsimValueError
 from . import _mrg_kernels as K
 from .topology import chain_parent, check_parent, degree, laplacian
-from .senn import SennThreshold, _waveform_steps, bracket_and_bisect
+from .senn import SennThreshold, _detect_node, _waveform_steps, bracket_and_bisect
 
 __all__ = ["MRG_TABLE", "MrgGeometry", "MrgRun", "mrg_geometry", "mrg_simulate", "mrg_threshold",
            "MRG_DIAMETER_RANGE"]
@@ -309,11 +309,7 @@ def build_cable(geom: MrgGeometry, n_nodes: int, *, dt=DT, passive_ends=True, te
     g0 = np.empty(4)
     K.mrg_steady_gates(consts[K.M_VREST], consts, g0)
     gates0 = np.tile(g0, (n_nodes, 1))
-    if detect is None:
-        detect = int(round(AP_NODE_FRACTION * (n_nodes - 1)))
-    elif not 0 <= int(detect) < n_nodes:
-        raise CoilsimValueError(f"detect must be a node index in [0, {n_nodes - 1}]; got {detect}")
-    detect = int(detect)
+    detect = _detect_node(detect, n_nodes)
     # the drive couples through the periaxonal annulus to nodes too; keep the full gp for it
     cab = _Cable(n_nodes=n_nodes, parent=cpar, node_of=node_of, kind=kind, cap=cap, gm=gm, em=em, area=area,
                  bmy=bmy, gmy=gmy, ga=ga, gp=gp_matrix, consts=consts, gates0=gates0,
@@ -404,10 +400,6 @@ def _check_ve(ve, n):
     return arr
 
 
-def n_compartments(n_nodes: int) -> int:
-    return n_nodes + (n_nodes - 1) * COMPARTMENTS_PER_INTERNODE
-
-
 def _prepare(diameter, ve, waveform, n_nodes, duration, dt, passive_ends, extrapolate,
              temperature, ap_threshold, parent=None, detect=None):
     geom = mrg_geometry(diameter, extrapolate=extrapolate)
@@ -445,10 +437,9 @@ def _prepare(diameter, ve, waveform, n_nodes, duration, dt, passive_ends, extrap
         n_nodes = (ve.size - 1) // per + 1
     if n_nodes < 3:
         raise CoilsimValueError(f"n_nodes must be >= 3; got {n_nodes}")
-    n_comp = n_compartments(n_nodes) if parent is None else compartment_layout(parent)[0].size
-    ve = _check_ve(ve, n_comp)
     cab = build_cable(geom, n_nodes, dt=dt, passive_ends=passive_ends, temperature=temperature,
                       ap_threshold=ap_threshold, parent=parent, detect=detect)
+    ve = _check_ve(ve, cab.cap.size)
     wbar, t_stim = _waveform_steps(waveform, dt, duration)
     da, dp = cable_drive(cab, ve * 1e3)
     return geom, cab, da, dp, wbar, t_stim
